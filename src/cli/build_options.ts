@@ -1,0 +1,177 @@
+// Copyright 2026 the buildkit-ts authors. MIT license.
+
+import { parseArgs } from "../runtime/mod.ts";
+import { suggest } from "../util/mod.ts";
+import { NotImplementedError, UsageError } from "./errors.ts";
+
+/** What `buildkit build` was asked to do, flags spelled as `docker buildx build`. */
+export interface BuildOptions {
+  /** Build context directory (positional). */
+  context: string;
+  /** Dockerfile path (`-f`); `-` reads it from standard input; absent = `<context>/Dockerfile`. */
+  file?: string;
+  buildArgs: Record<string, string>;
+  target?: string;
+  /** Target platforms, comma lists flattened. */
+  platforms: string[];
+  /** `--build-context name=source`. */
+  buildContexts: Record<string, string>;
+  tags: string[];
+  outputs: string[];
+  progress: string;
+  /** `--no-cache`. */
+  noCache: boolean;
+  noCacheFilter: string[];
+  labels: Record<string, string>;
+}
+
+const BUILD_FLAGS = {
+  file: { type: "string", short: "f" },
+  "build-arg": { type: "string", multiple: true },
+  target: { type: "string" },
+  platform: { type: "string", multiple: true },
+  "build-context": { type: "string", multiple: true },
+  tag: { type: "string", short: "t", multiple: true },
+  output: { type: "string", short: "o", multiple: true },
+  progress: { type: "string" },
+  "no-cache": { type: "boolean" },
+  "no-cache-filter": { type: "string", multiple: true },
+  label: { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** buildx flags that later issues implement; accepted by name so the error can say so. */
+const LATER_FLAGS: Record<string, string> = {
+  push: "pushing to a registry",
+  load: "loading into a Docker daemon",
+  "cache-from": "cache import",
+  "cache-to": "cache export",
+  secret: "secrets",
+  ssh: "SSH agent forwarding",
+  iidfile: "--iidfile",
+  "metadata-file": "--metadata-file",
+  annotation: "annotations",
+  pull: "pulling base images",
+  network: "--network",
+  allow: "entitlements",
+  "add-host": "--add-host",
+  "shm-size": "--shm-size",
+  ulimit: "--ulimit",
+  attest: "attestations",
+  sbom: "SBOM attestations",
+  provenance: "provenance attestations",
+  "cache-dir": "the cache directory",
+};
+
+/** Names of every flag `build` knows, for suggestions. */
+export const BUILD_FLAG_NAMES: string[] = [
+  ...Object.keys(BUILD_FLAGS),
+  ...Object.keys(LATER_FLAGS),
+];
+
+/**
+ * Parses the arguments of `buildkit build` (and `buildkit debug llb`).
+ *
+ * @example
+ * ```ts
+ * import { parseBuildOptions } from "./build_options.ts";
+ * const o = parseBuildOptions(["-t", "a", "--build-arg", "K=V", "."], { env: () => undefined });
+ * console.assert(o.buildArgs.K === "V" && o.context === ".");
+ * ```
+ */
+export function parseBuildOptions(
+  args: string[],
+  options: { env: (name: string) => string | undefined },
+): BuildOptions & { help: boolean } {
+  for (const arg of args) {
+    if (!arg.startsWith("--")) continue;
+    const name = arg.slice(2).split("=")[0]!;
+    if (name in LATER_FLAGS) {
+      throw new NotImplementedError(
+        `flag --${name} is not implemented yet (${LATER_FLAGS[name]} comes with a later release)`,
+      );
+    }
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: BUILD_FLAGS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw usageFromParseArgs(err, BUILD_FLAG_NAMES);
+  }
+  const v = parsed.values;
+  if (v.help) return { ...emptyOptions("."), help: true };
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(
+      `"buildkit build" requires exactly 1 argument (the build context), got ${parsed.positionals.length}`,
+    );
+  }
+  const out: BuildOptions & { help: boolean } = {
+    ...emptyOptions(parsed.positionals[0]!),
+    help: false,
+  };
+  if (v.file !== undefined) out.file = v.file;
+  if (v.target !== undefined) out.target = v.target;
+  if (v.progress !== undefined) out.progress = v.progress;
+  else out.progress = options.env("BUILDKIT_PROGRESS") ?? "auto";
+  if (!["auto", "plain", "tty", "rawjson", "quiet"].includes(out.progress)) {
+    throw new UsageError(
+      `invalid progress mode "${out.progress}" (expected auto, plain, tty, rawjson or quiet)`,
+    );
+  }
+  for (const a of v["build-arg"] ?? []) {
+    const eq = a.indexOf("=");
+    if (eq < 0) {
+      // As buildx: `--build-arg NAME` takes the value from the environment, if set.
+      const env = options.env(a);
+      if (env !== undefined) out.buildArgs[a] = env;
+    } else out.buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  for (const p of v.platform ?? []) {
+    for (const part of p.split(",")) if (part.trim() !== "") out.platforms.push(part.trim());
+  }
+  for (const c of v["build-context"] ?? []) {
+    const eq = c.indexOf("=");
+    if (eq <= 0 || eq === c.length - 1) {
+      throw new UsageError(`invalid --build-context value "${c}" (expected NAME=SOURCE)`);
+    }
+    out.buildContexts[c.slice(0, eq)] = c.slice(eq + 1);
+  }
+  for (const l of v.label ?? []) {
+    const eq = l.indexOf("=");
+    out.labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? "" : l.slice(eq + 1);
+  }
+  out.tags = [...(v.tag ?? [])];
+  out.outputs = [...(v.output ?? [])];
+  out.noCache = v["no-cache"] ?? false;
+  out.noCacheFilter = [...(v["no-cache-filter"] ?? [])];
+  return out;
+}
+
+function emptyOptions(context: string): BuildOptions {
+  return {
+    context,
+    buildArgs: {},
+    platforms: [],
+    buildContexts: {},
+    tags: [],
+    outputs: [],
+    progress: "auto",
+    noCache: false,
+    noCacheFilter: [],
+    labels: {},
+  };
+}
+
+/** Turns a `node:util` parseArgs error into a usage error with a did-you-mean hint. */
+export function usageFromParseArgs(err: unknown, known: string[]): UsageError {
+  const message = err instanceof Error ? err.message : String(err);
+  const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
+  if (unknown) {
+    const flag = unknown[1]!;
+    const hint = flag.startsWith("--") ? suggest(flag.slice(2), known) : undefined;
+    return new UsageError(`unknown flag: ${flag}${hint ? ` (did you mean --${hint}?)` : ""}`);
+  }
+  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
+  if (missing) return new UsageError(`flag needs an argument: ${missing[1]}`);
+  return new UsageError(message.split("\n")[0] ?? message);
+}

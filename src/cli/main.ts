@@ -1,0 +1,150 @@
+// Copyright 2026 the buildkit-ts authors. MIT license.
+
+import type { Runtime } from "../runtime/mod.ts";
+import { parseArgs } from "../runtime/mod.ts";
+import { suggest } from "../util/mod.ts";
+import { parseBuildOptions, usageFromParseArgs } from "./build_options.ts";
+import { NotImplementedError, UsageError } from "./errors.ts";
+import { planBuild, readDockerfileArg } from "./plan.ts";
+import { renderError } from "./render_error.ts";
+import { VERSION } from "./version.ts";
+import { astToJson, dumpAst, parseDockerfile } from "../dockerfile/mod.ts";
+import { definitionToJson } from "../llb/mod.ts";
+
+const HELP = `Usage: buildkit COMMAND [OPTIONS]
+
+A container image builder: Dockerfile (or build graph) in, OCI image out.
+
+Commands:
+  build [OPTIONS] CONTEXT        Build from a Dockerfile (flags as "docker buildx build")
+  debug dump-ast [--format=buildkit|json] FILE
+                                 Print the Dockerfile's parse tree
+  debug llb [build options] CONTEXT
+                                 Print the build graph as JSON with vertex digests
+  version                        Print the version
+
+Global options:
+  -h, --help       Show help
+  -v, --version    Print the version
+`;
+
+const BUILD_HELP = `Usage: buildkit build [OPTIONS] CONTEXT
+
+Options:
+  -f, --file string             Name of the Dockerfile ("-" reads standard input; default: CONTEXT/Dockerfile)
+      --build-arg stringArray   Set build-time variables (NAME=VALUE, or NAME to take it from the environment)
+      --target string           Set the target build stage to build
+      --platform stringArray    Set target platform(s) for the build (comma lists allowed)
+      --build-context stringArray
+                                Additional build contexts (NAME=SOURCE)
+  -t, --tag stringArray         Name and optionally a tag (format: "name:tag")
+  -o, --output stringArray      Output destination (format: "type=local,dest=path")
+      --progress string         auto, plain, tty, rawjson or quiet (env BUILDKIT_PROGRESS)
+      --no-cache                Do not use cache when building the image
+      --no-cache-filter stringArray
+                                Do not cache specified stages
+      --label stringArray       Set metadata for an image
+`;
+
+const COMMANDS = ["build", "debug", "version", "help"];
+
+/**
+ * Runs the command line and returns the process exit status:
+ * 0 success, 1 build or input failure, 2 usage error, 3 not implemented yet.
+ */
+export async function main(args: string[], rt: Runtime): Promise<number> {
+  try {
+    return await dispatch(args, rt);
+  } catch (err) {
+    rt.writeStderr(renderError(err));
+    if (err instanceof UsageError) return 2;
+    if (err instanceof NotImplementedError) return 3;
+    return 1;
+  }
+}
+
+async function dispatch(args: string[], rt: Runtime): Promise<number> {
+  const [cmd, ...rest] = args;
+  if (cmd === undefined || cmd === "help" || cmd === "-h" || cmd === "--help") {
+    rt.writeStdout(HELP);
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === "--version" || cmd === "-v" || cmd === "version") {
+    rt.writeStdout(`buildkit ${VERSION} (${rt.name} ${rt.version})\n`);
+    return 0;
+  }
+  switch (cmd) {
+    case "build":
+      return await build(rest, rt);
+    case "debug":
+      return await debug(rest, rt);
+  }
+  const hint = suggest(cmd, COMMANDS);
+  throw new UsageError(
+    `unknown command: ${cmd}${
+      hint ? ` (did you mean ${hint}?)` : ""
+    }\nRun 'buildkit --help' for usage.`,
+  );
+}
+
+async function build(args: string[], rt: Runtime): Promise<number> {
+  const opts = parseBuildOptions(args, { env: (k) => rt.env(k) });
+  if (opts.help) {
+    rt.writeStdout(BUILD_HELP);
+    return 0;
+  }
+  const plan = await planBuild(opts, rt);
+  const vertices = plan.definition.ops.length;
+  throw new NotImplementedError(
+    `planned ${vertices} vertices from ${plan.dockerfileName}, but solving and exporting images is not implemented yet; ` +
+      `use "buildkit debug llb" to print the build graph`,
+  );
+}
+
+async function debug(args: string[], rt: Runtime): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === "dump-ast") return await dumpAstCommand(rest, rt);
+  if (sub === "llb") {
+    const opts = parseBuildOptions(rest, { env: (k) => rt.env(k) });
+    if (opts.help) {
+      rt.writeStdout(BUILD_HELP.replace("buildkit build", "buildkit debug llb"));
+      return 0;
+    }
+    const plan = await planBuild(opts, rt);
+    rt.writeStdout(definitionToJson(plan.definition) + "\n");
+    return 0;
+  }
+  const hint = sub === undefined ? undefined : suggest(sub, ["dump-ast", "llb"]);
+  throw new UsageError(
+    `${sub === undefined ? "missing" : `unknown`} debug command${sub ? `: ${sub}` : ""}` +
+      `${hint ? ` (did you mean ${hint}?)` : ""}; expected "dump-ast" or "llb"`,
+  );
+}
+
+async function dumpAstCommand(args: string[], rt: Runtime): Promise<number> {
+  let parsed;
+  const options = { format: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw usageFromParseArgs(err, ["format", "help"]);
+  }
+  if (parsed.values.help) {
+    rt.writeStdout("Usage: buildkit debug dump-ast [--format=buildkit|json] FILE\n");
+    return 0;
+  }
+  const format = parsed.values.format ?? "buildkit";
+  if (format !== "buildkit" && format !== "json") {
+    throw new UsageError(`invalid --format "${format}" (expected buildkit or json)`);
+  }
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(
+      `"buildkit debug dump-ast" requires exactly 1 argument (the Dockerfile, or - for stdin)`,
+    );
+  }
+  const { name, data } = await readDockerfileArg(parsed.positionals[0]!, rt);
+  const result = parseDockerfile(data, { file: name });
+  if (format === "json") rt.writeStdout(JSON.stringify(astToJson(result), null, 2) + "\n");
+  else rt.writeStdout(dumpAst(result.ast) + "\n");
+  return 0;
+}
