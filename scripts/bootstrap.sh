@@ -15,3 +15,21 @@ if [ "$need_npm" = 1 ]; then
 fi
 node_modules/.bin/deno --version >/dev/null
 node_modules/.bin/bun --version >/dev/null
+
+# Debian packages the tests use as independent checkers and peers (skopeo and umoci
+# validate every exported image; pigz is a peer in the benchmarks). Installed when
+# missing and when we are root; otherwise the tests that need them fail saying so.
+APT_PACKAGES=(skopeo umoci pigz)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq "${missing[@]}" >&2 || { apt-get update -qq >&2 && apt-get install -y -qq "${missing[@]}" >&2; }
+  else
+    echo "bootstrap: missing Debian packages (install them as root): ${missing[*]}" >&2
+  fi
+fi
