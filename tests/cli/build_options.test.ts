@@ -49,7 +49,9 @@ describe("parseBuildOptions()", () => {
   it("parseBuildOptions() rejects an unknown flag with a suggestion", () => {
     assert.throws(
       () => parseBuildOptions(["--build-ar", "A=1", "."], noEnv),
-      (e: unknown) => e instanceof UsageError && /unknown flag: --build-ar \(did you mean --build-arg\?\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /unknown flag: --build-ar \(did you mean --build-arg\?\)/.test(e.message),
     );
   });
 
@@ -64,8 +66,13 @@ describe("parseBuildOptions()", () => {
 
   it("parseBuildOptions() validates --build-context and --progress", () => {
     assert.throws(() => parseBuildOptions(["--build-context", "noeq", "."], noEnv), /NAME=SOURCE/);
-    assert.throws(() => parseBuildOptions(["--progress", "fancy", "."], noEnv), /invalid progress mode/);
-    const o = parseBuildOptions(["."], { env: (k) => (k === "BUILDKIT_PROGRESS" ? "plain" : undefined) });
+    assert.throws(
+      () => parseBuildOptions(["--progress", "fancy", "."], noEnv),
+      /invalid progress mode/,
+    );
+    const o = parseBuildOptions(["."], {
+      env: (k) => (k === "BUILDKIT_PROGRESS" ? "plain" : undefined),
+    });
     assert.equal(o.progress, "plain");
   });
 });
@@ -73,7 +80,10 @@ describe("parseBuildOptions()", () => {
 describe("splitCsv()", () => {
   it("splitCsv() keeps quoted commas and doubled quotes", () => {
     assert.deepEqual(splitCsv('type=oci,"dest=a,b",x=""""'), ["type=oci", "dest=a,b", 'x="']);
-    assert.deepEqual(parseKeyValueCsv("type=local,dest=out,flag"), [["type", "local"], ["dest", "out"], [
+    assert.deepEqual(parseKeyValueCsv("type=local,dest=out,flag"), [["type", "local"], [
+      "dest",
+      "out",
+    ], [
       "flag",
       undefined,
     ]]);

@@ -66,7 +66,7 @@ describe("buildkit CLI", () => {
 
   it("main() dumps the AST in BuildKit's golden format", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bk-cli-"));
-    writeFileSync(join(dir, "Dockerfile"), "FROM ubuntu\nCOPY --from=build [\"a\", \"/b\"]\n");
+    writeFileSync(join(dir, "Dockerfile"), 'FROM ubuntu\nCOPY --from=build ["a", "/b"]\n');
     const r = await run(["debug", "dump-ast", join(dir, "Dockerfile")]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, '(from "ubuntu")\n(copy ["--from=build"] "a" "/b")\n');
