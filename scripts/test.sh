@@ -26,7 +26,7 @@ step() {
   echo "=== $name: $*"
   if "$@" >"$OUT/$name.log" 2>&1; then
     echo "pass $name" >>"$OUT/steps.txt"
-    tail -n 3 "$OUT/$name.log"
+    tail -n 1 "$OUT/$name.log"
   else
     echo "fail $name" >>"$OUT/steps.txt"
     tail -n 40 "$OUT/$name.log"

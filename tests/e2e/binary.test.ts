@@ -3,13 +3,16 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CORPUS = process.env.BUILDKIT_CONFORMANCE_DIR ?? resolve(ROOT, "../shared/conformance");
+const PARSER = join(CORPUS, "frontend/dockerfile/parser");
+const noCorpus = existsSync(PARSER) ? false : `conformance corpus not found at ${CORPUS}`;
 let bin = process.env.BUILDKIT_BIN ?? "";
 
 function runBin(args: string[], input?: string) {
@@ -60,4 +63,47 @@ describe("compiled binary", () => {
     assert.match(r.err, /arrays must be comprised of strings only/);
     assert.match(r.err, /Dockerfile:2/);
   });
+
+  it("binary dump-ast reproduces BuildKit's 33 parser golden files byte for byte", {
+    skip: noCorpus,
+  }, () => {
+    const cases = readdirSync(join(PARSER, "testfiles")).sort();
+    assert.equal(cases.length, 33);
+    const mismatched: string[] = [];
+    for (const c of cases) {
+      const r = runBin([
+        "debug",
+        "dump-ast",
+        "--format=buildkit",
+        join(PARSER, "testfiles", c, "Dockerfile"),
+      ]);
+      const want = readFileSync(join(PARSER, "testfiles", c, "result"), "utf8");
+      if (r.code !== 0 || r.out !== want) {
+        mismatched.push(`${c} (exit ${r.code}) ${r.err.slice(0, 200)}`);
+      }
+    }
+    assert.deepEqual(mismatched, []);
+  });
+
+  it(
+    "binary dump-ast rejects BuildKit's 4 negative files with its messages",
+    { skip: noCorpus },
+    () => {
+      const expected: Record<string, RegExp> = {
+        empty_dockerfile: /file with no instructions/,
+        only_comments: /file with no instructions/,
+        env_no_value: /ENV must have two arguments/,
+        "shykes-nested-json": /arrays must be comprised of strings only/,
+      };
+      for (const c of readdirSync(join(PARSER, "testfiles-negative")).sort()) {
+        const r = runBin([
+          "debug",
+          "dump-ast",
+          join(PARSER, "testfiles-negative", c, "Dockerfile"),
+        ]);
+        assert.equal(r.code, 1, c);
+        assert.match(r.err, expected[c] ?? /^$/, c);
+      }
+    },
+  );
 });
