@@ -822,13 +822,39 @@ async function loadNamedContext(
       });
       d.image = emptyImage(platform);
       return;
-    case "oci-layout":
-      d.state = ociLayout(`${c.store}@${c.digest}`, {
+    case "oci-layout": {
+      // Ask the resolver for the config (and the digest when only a tag was given),
+      // so that the stage starts from the image's Env, WorkingDir, Cmd, ….
+      const wanted = `oci-layout://${c.store}${c.ref !== undefined ? `:${c.ref}` : ""}${
+        c.digest !== undefined ? `@${c.digest}` : ""
+      }`;
+      const res = await input.resolver.resolveImageConfig(wanted, {
+        platform,
+        resolveMode: input.options.resolveMode ?? "default",
+      });
+      const pinned = /@(sha256:[0-9a-f]{64})$/.exec(res.ref)?.[1] ?? c.digest;
+      if (pinned === undefined) {
+        throw new Error(`oci-layout context "${nc.name}" could not be resolved to a digest`);
+      }
+      d.state = ociLayout(`${c.store}@${pinned}`, {
         platform,
         customName: `${label} OCI load from client`,
       });
-      d.image = emptyImage(platform);
+      if (res.config !== undefined) {
+        const img = cloneImage(res.config);
+        delete img.created;
+        d.image = img;
+        if (!replacesStage) d.baseImage = cloneImage(res.config);
+        for (const e of img.config?.Env ?? []) {
+          const [k, v] = splitKeyValue(e);
+          d.state = d.state.withEnv(k, v);
+          d.env = d.env.set(k, v);
+        }
+      } else {
+        d.image = emptyImage(platform);
+      }
       return;
+    }
     case "git":
     case "http":
     case "target": {

@@ -51,13 +51,24 @@ export function parseNamedContext(value: string, name: string): NamedContext {
       return { type: "http", url: value };
     }
     case "oci-layout": {
+      // oci-layout://STORE[:tag][@sha256:…]; without a digest the resolver pins it.
       const spec = rest.replace(/^\/\//, "");
       const at = spec.lastIndexOf("@");
-      if (at < 0) throw new Error(`oci-layout reference "${spec}" has no digest`);
-      let store = spec.slice(0, at);
+      let store = at < 0 ? spec : spec.slice(0, at);
+      const digest = at < 0 ? undefined : spec.slice(at + 1);
+      let tag: string | undefined;
       const colon = store.lastIndexOf(":");
-      if (colon > store.lastIndexOf("/")) store = store.slice(0, colon);
-      return { type: "oci-layout", store, digest: spec.slice(at + 1) };
+      if (colon > store.lastIndexOf("/")) {
+        tag = store.slice(colon + 1);
+        store = store.slice(0, colon);
+      }
+      if (store === "") throw new Error(`oci-layout reference "${spec}" has no store path`);
+      return {
+        type: "oci-layout",
+        store,
+        ...(digest !== undefined ? { digest } : {}),
+        ...(tag !== undefined ? { ref: tag } : {}),
+      };
     }
     default:
       throw new Error(`unsupported context source ${scheme} for ${name}`);

@@ -46,7 +46,7 @@ export type NamedContext =
     /** Patterns of the directory's own .dockerignore. */
     excludePatterns?: string[];
   }
-  | { type: "oci-layout"; store: string; digest: string; ref?: string }
+  | { type: "oci-layout"; store: string; digest?: string; ref?: string }
   | { type: "git"; url: string }
   | { type: "http"; url: string }
   | { type: "target"; stage: string };
