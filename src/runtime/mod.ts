@@ -23,3 +23,5 @@ export { createHash, randomBytes, randomUUID } from "node:crypto";
 export { spawn, spawnSync } from "node:child_process";
 export { Readable, Writable } from "node:stream";
 export { default as process } from "node:process";
+export { lstatFast, readdirFast } from "./fast_fs.ts";
+export type { Stat } from "./fast_fs.ts";
