@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import type { ConformanceRunner, ConformanceTable } from "./conformance/types.ts";
 
 /** Area runners, one module each under scripts/conformance/. */
-const AREAS = ["parser", "shell", "instructions", "context", "oci"];
+const AREAS = ["parser", "shell", "instructions", "context", "oci", "exporter"];
 
 const { values } = parseArgs({
   options: { min: { type: "string" }, verbose: { type: "boolean" } },
