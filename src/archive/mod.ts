@@ -13,3 +13,7 @@ export * from "./tar_writer.ts";
 export * from "./tar_reader.ts";
 export * from "./whiteout.ts";
 export * from "./walk.ts";
+export * from "./compression.ts";
+export * from "./diff.ts";
+export * from "./layer.ts";
+export * from "./apply.ts";
