@@ -23,6 +23,16 @@ export interface BuildOptions {
   noCache: boolean;
   noCacheFilter: string[];
   labels: Record<string, string>;
+  /** `--annotation KEY=VALUE`: manifest annotations. */
+  annotations: Record<string, string>;
+  iidfile?: string;
+  metadataFile?: string;
+  /** `--cache-dir`: the store root (default: $BUILDKIT_CACHE_DIR, then the user's cache dir). */
+  cacheDir?: string;
+  /** `-j/--jobs`: vertices run at once (default: the number of cores). */
+  jobs?: number;
+  /** `-q`: print only the image id. */
+  quiet: boolean;
 }
 
 const BUILD_FLAGS = {
@@ -37,6 +47,12 @@ const BUILD_FLAGS = {
   "no-cache": { type: "boolean" },
   "no-cache-filter": { type: "string", multiple: true },
   label: { type: "string", multiple: true },
+  annotation: { type: "string", multiple: true },
+  iidfile: { type: "string" },
+  "metadata-file": { type: "string" },
+  "cache-dir": { type: "string" },
+  jobs: { type: "string", short: "j" },
+  quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -48,9 +64,6 @@ const LATER_FLAGS: Record<string, string> = {
   "cache-to": "cache export",
   secret: "secrets",
   ssh: "SSH agent forwarding",
-  iidfile: "--iidfile",
-  "metadata-file": "--metadata-file",
-  annotation: "annotations",
   pull: "pulling base images",
   network: "--network",
   allow: "entitlements",
@@ -60,7 +73,6 @@ const LATER_FLAGS: Record<string, string> = {
   attest: "attestations",
   sbom: "SBOM attestations",
   provenance: "provenance attestations",
-  "cache-dir": "the cache directory",
 };
 
 /** Names of every flag `build` knows, for suggestions. */
@@ -140,6 +152,22 @@ export function parseBuildOptions(
     const eq = l.indexOf("=");
     out.labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? "" : l.slice(eq + 1);
   }
+  for (const a of v.annotation ?? []) {
+    const eq = a.indexOf("=");
+    if (eq <= 0) throw new UsageError(`invalid --annotation value "${a}" (expected KEY=VALUE)`);
+    out.annotations[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  if (v.iidfile !== undefined) out.iidfile = v.iidfile;
+  if (v["metadata-file"] !== undefined) out.metadataFile = v["metadata-file"];
+  if (v["cache-dir"] !== undefined) out.cacheDir = v["cache-dir"];
+  if (v.jobs !== undefined) {
+    const n = Number(v.jobs);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`invalid --jobs "${v.jobs}" (expected a whole number ≥ 1)`);
+    }
+    out.jobs = n;
+  }
+  out.quiet = v.quiet ?? false;
   out.tags = [...(v.tag ?? [])];
   out.outputs = [...(v.output ?? [])];
   out.noCache = v["no-cache"] ?? false;
@@ -159,6 +187,8 @@ function emptyOptions(context: string): BuildOptions {
     noCache: false,
     noCacheFilter: [],
     labels: {},
+    annotations: {},
+    quiet: false,
   };
 }
 

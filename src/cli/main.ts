@@ -6,6 +6,7 @@ import { suggest } from "../util/mod.ts";
 import { parseBuildOptions, usageFromParseArgs } from "./build_options.ts";
 import { NotImplementedError, UsageError } from "./errors.ts";
 import { planBuild, readDockerfileArg } from "./plan.ts";
+import { buildCommand } from "./build_command.ts";
 import { renderError } from "./render_error.ts";
 import { VERSION } from "./version.ts";
 import { astToJson, dumpAst, parseDockerfile } from "../dockerfile/mod.ts";
@@ -93,12 +94,7 @@ async function build(args: string[], rt: Runtime): Promise<number> {
     rt.writeStdout(BUILD_HELP);
     return 0;
   }
-  const plan = await planBuild(opts, rt);
-  const vertices = plan.definition.ops.length;
-  throw new NotImplementedError(
-    `planned ${vertices} vertices from ${plan.dockerfileName}, but solving and exporting images is not implemented yet; ` +
-      `use "buildkit debug llb" to print the build graph`,
-  );
+  return await buildCommand(opts, rt);
 }
 
 async function debug(args: string[], rt: Runtime): Promise<number> {

@@ -3,8 +3,10 @@
 import type { Runtime } from "../runtime/mod.ts";
 import { DockerfileError, readIgnoreFile } from "../dockerfile/mod.ts";
 import { dockerfileToLlb } from "../frontend/mod.ts";
-import type { ConvertResult, ImageResolver } from "../frontend/mod.ts";
-import { parsePlatform } from "../oci/mod.ts";
+import type { ConvertResult } from "../frontend/mod.ts";
+import { parsePlatform, type Platform } from "../oci/mod.ts";
+import { openStore, resolveStoreRoot, type Store } from "../store/mod.ts";
+import { createImageResolver } from "../worker/mod.ts";
 import type { BuildOptions } from "./build_options.ts";
 import { UsageError } from "./errors.ts";
 import { rememberSource } from "./render_error.ts";
@@ -30,17 +32,17 @@ export async function readDockerfileArg(arg: string, rt: Runtime): Promise<Docke
   return { name: arg, path, data: await rt.readFile(path) };
 }
 
-/** The result of planning a build: the graph, the image config, and where they came from. */
-export interface BuildPlan extends ConvertResult {
-  dockerfileName: string;
+/** Everything a build needs from the command line and the disk, before any work. */
+export interface PreparedBuild {
+  dockerfile: DockerfileInput;
+  contextDir: string;
+  excludePatterns: string[];
+  buildPlatform: Platform;
+  targetPlatforms: Platform[];
 }
 
-/**
- * Reads the Dockerfile and .dockerignore of a build and runs the frontend. Base image
- * configs are not resolved yet (no image store or registry): the resolver reports none,
- * and stages on unknown images start from an empty config.
- */
-export async function planBuild(opts: BuildOptions, rt: Runtime): Promise<BuildPlan> {
+/** Checks the context, reads the Dockerfile and the .dockerignore, parses platforms. */
+export async function prepareBuild(opts: BuildOptions, rt: Runtime): Promise<PreparedBuild> {
   const contextDir = rt.resolvePath(opts.context);
   const ctxInfo = rt.lstat(contextDir);
   if (ctxInfo === undefined || !ctxInfo.isDirectory) {
@@ -62,34 +64,41 @@ export async function planBuild(opts: BuildOptions, rt: Runtime): Promise<BuildP
     if (rt.lstat(path) === undefined) {
       throw new UsageError(`failed to read Dockerfile: open ${path}: no such file or directory`);
     }
-    dockerfile = { name: path, path, data: await rt.readFile(path) };
+    const shown = path.startsWith(rt.cwd() + "/") ? path.slice(rt.cwd().length + 1) : path;
+    dockerfile = { name: shown, path, data: await rt.readFile(path) };
   }
   const excludePatterns = await readDockerignore(contextDir, dockerfile.path, rt);
   const host = rt.hostPlatform();
   const buildPlatform = parsePlatform(
     `${host.os}/${host.architecture}${host.variant ? `/${host.variant}` : ""}`,
   );
-  const targetPlatforms = opts.platforms.map((p) => parsePlatform(p));
-  const resolver: ImageResolver = {
-    resolveImageConfig: (ref) => Promise.resolve({ ref, config: undefined }),
-  };
+  let targetPlatforms: Platform[];
   try {
-    const result = await dockerfileToLlb({ dockerfile: dockerfile.data, file: dockerfile.name }, {
-      buildArgs: opts.buildArgs,
-      ...(opts.target !== undefined ? { target: opts.target } : {}),
-      ...(targetPlatforms.length > 0 ? { targetPlatforms } : {}),
-      buildPlatform,
-      labels: opts.labels,
-      namedContexts: opts.buildContexts,
-      excludePatterns,
-      resolver,
-      ...(opts.noCache
-        ? { noCache: true as const }
-        : opts.noCacheFilter.length > 0
-        ? { noCache: opts.noCacheFilter }
-        : {}),
-    });
-    return { ...result, dockerfileName: dockerfile.name };
+    targetPlatforms = opts.platforms.map((p) => parsePlatform(p));
+  } catch (err) {
+    throw new UsageError(`invalid --platform: ${err instanceof Error ? err.message : err}`);
+  }
+  return { dockerfile, contextDir, excludePatterns, buildPlatform, targetPlatforms };
+}
+
+/** Opens the store named by `--cache-dir`, `$BUILDKIT_CACHE_DIR` or the user's cache directory. */
+export function openBuildStore(cacheDir: string | undefined, rt: Runtime): Store {
+  const root = resolveStoreRoot({
+    ...(cacheDir !== undefined ? { explicit: cacheDir } : {}),
+    env: rt.envAll(),
+    home: rt.homeDir(),
+    cwd: rt.cwd(),
+  });
+  return openStore(root, { onWarning: (m) => rt.writeStderr(`WARNING: ${m}\n`) });
+}
+
+/** Runs `fn`; a Dockerfile error it throws gets the file name and source for its code frame. */
+export async function withDockerfile<T>(
+  dockerfile: DockerfileInput,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
   } catch (err) {
     if (err instanceof DockerfileError) {
       err.file ??= dockerfile.name;
@@ -97,6 +106,41 @@ export async function planBuild(opts: BuildOptions, rt: Runtime): Promise<BuildP
     }
     throw err;
   }
+}
+
+/** The result of planning a build: the graph, the image config, and where they came from. */
+export interface BuildPlan extends ConvertResult {
+  dockerfileName: string;
+}
+
+/**
+ * Plans a build without running it (`buildkit debug llb`): base images are resolved
+ * from the local image store and `oci-layout://` contexts.
+ */
+export async function planBuild(opts: BuildOptions, rt: Runtime): Promise<BuildPlan> {
+  const p = await prepareBuild(opts, rt);
+  const store = openBuildStore(opts.cacheDir, rt);
+  const resolver = createImageResolver({ store, namedContexts: opts.buildContexts, cwd: rt.cwd() });
+  const result = await withDockerfile(
+    p.dockerfile,
+    () =>
+      dockerfileToLlb({ dockerfile: p.dockerfile.data, file: p.dockerfile.name }, {
+        buildArgs: opts.buildArgs,
+        ...(opts.target !== undefined ? { target: opts.target } : {}),
+        ...(p.targetPlatforms.length > 0 ? { targetPlatforms: p.targetPlatforms } : {}),
+        buildPlatform: p.buildPlatform,
+        labels: opts.labels,
+        namedContexts: opts.buildContexts,
+        excludePatterns: p.excludePatterns,
+        resolver,
+        ...(opts.noCache
+          ? { noCache: true as const }
+          : opts.noCacheFilter.length > 0
+          ? { noCache: opts.noCacheFilter }
+          : {}),
+      }),
+  );
+  return { ...result, dockerfileName: p.dockerfile.name };
 }
 
 async function readDockerignore(

@@ -13,6 +13,7 @@
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 
@@ -57,6 +58,15 @@ export interface Runtime {
   writeStderr(text: string): void;
   isTerminal(stream: "stdout" | "stderr"): boolean;
   resolvePath(...parts: string[]): string;
+  /** The whole environment. */
+  envAll(): Record<string, string | undefined>;
+  homeDir(): string;
+  /** Number of CPU cores. */
+  cpuCount(): number;
+  /** Terminal width of stderr, or undefined. */
+  columns(): number | undefined;
+  /** Calls `fn` on the signal; returns a function that removes the handler. */
+  onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => void;
 }
 
 function toInfo(st: fs.Stats): FileInfo {
@@ -133,6 +143,16 @@ export function createRuntime(): Runtime {
     },
     isTerminal: (stream) => Boolean(process[stream].isTTY),
     resolvePath: (...parts) => path.resolve(...parts),
+    envAll: () => ({ ...process.env }),
+    homeDir: () => os.homedir(),
+    cpuCount: () => os.cpus().length || 1,
+    columns: () => process.stderr.columns,
+    onSignal: (signal, fn) => {
+      process.on(signal, fn);
+      return () => {
+        process.off(signal, fn);
+      };
+    },
   };
 }
 

@@ -43,6 +43,7 @@ const layerSchema = z.object({
   diffId: z.string(),
   uncompressedSize: z.number().int().nonnegative().optional(),
   annotations: z.record(z.string(), z.string()).optional(),
+  created: z.string().optional(),
 });
 
 const cacheResultSchema = z.object({

@@ -33,7 +33,13 @@ export interface ImageDescriptor {
   digest: string;
   size: number;
   annotations?: Record<string, string>;
-  platform?: { architecture: string; os: string; variant?: string; [k: string]: unknown };
+  platform?: {
+    architecture: string;
+    os: string;
+    variant?: string;
+    "os.version"?: string;
+    "os.features"?: string[];
+  };
   artifactType?: string;
 }
 

@@ -95,6 +95,8 @@ export interface LayerRecord {
   uncompressedSize?: number;
   /** Annotations to carry to the manifest descriptor. */
   annotations?: Record<string, string>;
+  /** When the layer was made (RFC 3339): the time its image history entry records. */
+  created?: string;
 }
 
 /** What the worker persists for one cache key. */

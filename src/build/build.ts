@@ -1,0 +1,380 @@
+// Copyright 2026 the buildkit-ts authors. MIT license.
+
+/**
+ * One build from a Dockerfile: frontend → solver over the worker's ops → image
+ * assembly → exporters. Progress goes to a sink; nothing is printed here.
+ *
+ * @module
+ */
+
+import { DockerfileError, type LineRange } from "../dockerfile/mod.ts";
+import {
+  annotationsFor,
+  buildImage,
+  type BuiltImage,
+  exportDockerArchive,
+  exporterResponse,
+  exportLocal,
+  exportOciLayout,
+  exportTar,
+  imageIdFileText,
+  metadataFileText,
+  type OutputSpec,
+} from "../exporter/mod.ts";
+import { type ConvertResult, dockerfileToLlb } from "../frontend/mod.ts";
+import type { Definition } from "../llb/mod.ts";
+import { normalizeReference, type Platform, platformToOci } from "../oci/mod.ts";
+import type { ProgressEvent, ProgressSink } from "../progress/mod.ts";
+import { fs, path } from "../runtime/mod.ts";
+import { Solver, type VertexOutcome } from "../solver/mod.ts";
+import type { CacheResult, Store } from "../store/mod.ts";
+import {
+  createImageResolver,
+  type ImageSourceResolver,
+  importImage,
+  ociLayoutDir,
+  parseOciLayoutRef,
+  Worker,
+} from "../worker/mod.ts";
+
+/** What to build and how, in the builder's terms (the CLI maps buildx flags to these). */
+export interface BuildSettings {
+  buildArgs: Record<string, string>;
+  target?: string;
+  /** Target platforms; one for now (several give an error). Default: the build platform. */
+  platforms: Platform[];
+  buildPlatform: Platform;
+  /** `--build-context name=value`, BuildKit's string forms. */
+  buildContexts: Record<string, string>;
+  /** `-t` names. */
+  tags: string[];
+  outputs: OutputSpec[];
+  noCache: boolean;
+  noCacheFilter: string[];
+  labels: Record<string, string>;
+  /** `--annotation KEY=VALUE`: manifest annotations (buildx's default target). */
+  annotations: Record<string, string>;
+  /** `.dockerignore` patterns of the main context. */
+  excludePatterns: string[];
+  /** SOURCE_DATE_EPOCH (seconds), from the environment or the build arg. */
+  sourceDateEpoch?: number;
+  /** Vertices run at once. */
+  concurrency: number;
+  iidfile?: string;
+  metadataFile?: string;
+}
+
+/** The Dockerfile and its context. */
+export interface BuildInput {
+  dockerfile: { name: string; data: Uint8Array };
+  contextDir: string;
+}
+
+/** What a build produced. */
+export interface BuildOutcome {
+  convert: ConvertResult;
+  image: BuiltImage;
+  /** Normalized names given with `-t` (and `name=` of outputs). */
+  names: string[];
+  /** Per vertex: cached or not, and why not. */
+  outcomes: Map<string, VertexOutcome>;
+  /** One line per export done, e.g. `oci layout → out.tar`. */
+  exported: string[];
+}
+
+/** Services a build uses. */
+export interface BuildServices {
+  store: Store;
+  progress: ProgressSink;
+  signal?: AbortSignal;
+  now?: () => number;
+  cwd: string;
+}
+
+/** A build request that asks for something this version cannot do. */
+export class BuildNotImplementedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BuildNotImplementedError";
+  }
+}
+
+/** Runs a build. */
+export async function runBuild(
+  input: BuildInput,
+  settings: BuildSettings,
+  services: BuildServices,
+): Promise<BuildOutcome> {
+  const { store, progress } = services;
+  const now = services.now ?? (() => Date.now());
+  if (settings.platforms.length > 1) {
+    throw new BuildNotImplementedError(
+      "multi-platform builds are not implemented yet: give one --platform",
+    );
+  }
+  const platform = settings.platforms[0] ?? settings.buildPlatform;
+  const internal = internalVertex(progress, now);
+
+  // 1. The frontend: Dockerfile → graph + image config.
+  const resolver = createImageResolver({
+    store,
+    namedContexts: settings.buildContexts,
+    cwd: services.cwd,
+  });
+  const convert = await internal(
+    `[internal] load build definition from ${path.basename(input.dockerfile.name)}`,
+    () =>
+      dockerfileToLlb({ dockerfile: input.dockerfile.data, file: input.dockerfile.name }, {
+        buildArgs: settings.buildArgs,
+        ...(settings.target !== undefined ? { target: settings.target } : {}),
+        targetPlatforms: [platform],
+        buildPlatform: settings.buildPlatform,
+        labels: settings.labels,
+        namedContexts: settings.buildContexts,
+        excludePatterns: settings.excludePatterns,
+        resolver,
+        ...(settings.sourceDateEpoch !== undefined ? { epoch: settings.sourceDateEpoch } : {}),
+        ...(settings.noCache
+          ? { noCache: true as const }
+          : settings.noCacheFilter.length > 0
+          ? { noCache: settings.noCacheFilter }
+          : {}),
+      }),
+  );
+  for (const w of convert.warnings) {
+    progress.write({
+      type: "warning",
+      rule: w.rule,
+      detail: w.message,
+      line: w.range[0]?.start ?? 0,
+      time: now(),
+    });
+  }
+  refuseUnsupported(convert.definition, input.dockerfile.name);
+
+  // 2. Solve.
+  const imageOut = settings.outputs.find((o) => o.type === "oci" || o.type === "docker");
+  const img = imageOut && (imageOut.type === "oci" || imageOut.type === "docker")
+    ? imageOut.image
+    : undefined;
+  const compression = img?.compression === "zstd"
+    ? "zstd"
+    : img?.compression === "uncompressed"
+    ? "none"
+    : "gzip";
+  const rewriteTimestamp = img?.rewriteTimestamp ?? false;
+  const epoch = img?.sourceDateEpoch ?? settings.sourceDateEpoch;
+  const worker = new Worker({
+    store,
+    locals: { context: input.contextDir },
+    layers: {
+      compression,
+      ...(img?.compressionLevel !== undefined ? { level: img.compressionLevel } : {}),
+      ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+      ...(rewriteTimestamp ? { rewriteTimestamp: true } : {}),
+    },
+    images: imageSources(store, settings, services.cwd),
+  });
+  try {
+    const target = worker.vertices(convert.definition);
+    const solver = new Solver<CacheResult>({
+      cache: store.cache,
+      concurrency: settings.concurrency,
+      now,
+    });
+    const outcomes = new Map<string, VertexOutcome>();
+    const [result] = target
+      ? await solver.solve([target], {
+        outcomes,
+        onEvent: (e: ProgressEvent) => progress.write(e),
+        ...(services.signal ? { signal: services.signal } : {}),
+      })
+      : [{ layers: [] } as CacheResult];
+    const ref = result ?? { layers: [] };
+
+    // 3. The image: config + manifest into the content store.
+    const names = [
+      ...new Set(
+        [...settings.tags, ...(img?.names ?? [])].flatMap((n) => n.split(",")).filter(Boolean),
+      ),
+    ]
+      .map((n) => normalizeReference(n));
+    const exportName = settings.outputs.length === 0
+      ? "exporting to image"
+      : `exporting to ${settings.outputs.map((o) => o.type).join(", ")}`;
+    const exported: string[] = [];
+    const image = await internal(exportName, async () => {
+      const built = await buildImage({
+        store: store.content,
+        layers: ref.layers,
+        config: convert.image,
+        platform: platformToOci(platform),
+        ...(convert.baseImage ? { baseImage: convert.baseImage } : {}),
+        ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+        ...(rewriteTimestamp ? { rewriteTimestamp: true } : {}),
+        ...(img?.ociMediaTypes === false ? { ociMediaTypes: false } : {}),
+        annotations: manifestAnnotations(settings.annotations, img?.annotations ?? [], platform),
+      });
+      // 4. Outputs.
+      if (settings.outputs.length === 0) {
+        for (const n of names) await store.images.tag(n, built.manifestDescriptor);
+        exported.push(
+          names.length > 0 ? `image store: ${names.join(", ")}` : "image store (untagged)",
+        );
+      }
+      for (const o of settings.outputs) {
+        exported.push(await exportOne(o, built, ref, names, worker, store));
+      }
+      return built;
+    });
+    const response = exporterResponse({
+      descriptor: image.manifestDescriptor,
+      configDigest: image.configDescriptor.digest,
+      names,
+    });
+    if (settings.metadataFile) writeAtomic(settings.metadataFile, metadataFileText(response));
+    if (settings.iidfile) writeAtomic(settings.iidfile, imageIdFileText(response));
+    return { convert, image, names, outcomes, exported };
+  } finally {
+    worker.close();
+  }
+}
+
+async function exportOne(
+  o: OutputSpec,
+  built: BuiltImage,
+  ref: CacheResult,
+  names: string[],
+  worker: Worker,
+  store: Store,
+): Promise<string> {
+  switch (o.type) {
+    case "oci":
+      await exportOciLayout({
+        store: store.content,
+        descriptor: built.manifestDescriptor,
+        dest: o.dest,
+        tar: o.tar,
+        names,
+      });
+      return `oci ${o.tar ? "tarball" : "layout"} → ${o.dest}`;
+    case "docker":
+      await exportDockerArchive({
+        store: store.content,
+        descriptor: built.manifestDescriptor,
+        dest: o.dest,
+        names,
+      });
+      return `docker archive → ${o.dest}`;
+    case "local":
+    case "tar": {
+      const dir = await worker.materialize(ref);
+      const root = dir ?? fs.mkdtempSync(path.join(store.root, "tmp-empty-"));
+      try {
+        const opts = o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {};
+        if (o.type === "local") await exportLocal(root, o.dest, opts);
+        else await exportTar(root, o.dest, opts);
+      } finally {
+        if (dir === undefined) fs.rmSync(root, { recursive: true, force: true });
+      }
+      return `${o.type === "local" ? "files" : "tar"} → ${o.dest}`;
+    }
+    case "cacheonly":
+      return "cache only";
+  }
+}
+
+function manifestAnnotations(
+  flags: Record<string, string>,
+  specs: Parameters<typeof annotationsFor>[0],
+  platform: Platform,
+): { manifest: Record<string, string>; manifestDescriptor: Record<string, string> } {
+  const r = annotationsFor(specs, platformToOci(platform));
+  return { manifest: { ...flags, ...r.manifest }, manifestDescriptor: r.manifestDescriptor };
+}
+
+/** Image sources for the worker: our image store and OCI layout directories. */
+function imageSources(store: Store, settings: BuildSettings, cwd: string): ImageSourceResolver {
+  const pinned = (identifier: string) => /@(sha256:[0-9a-f]{64})$/.exec(identifier)?.[1];
+  const spec = (identifier: string) => {
+    if (identifier.startsWith("oci-layout://")) {
+      const r = parseOciLayoutRef(identifier);
+      const dir = ociLayoutDir(r.store, { namedContexts: settings.buildContexts, cwd });
+      const ref = r.digest ?? r.tag;
+      return { kind: "oci-layout" as const, dir, ...(ref !== undefined ? { ref } : {}) };
+    }
+    return { kind: "image-store" as const, ref: identifier.slice("docker-image://".length) };
+  };
+  const toPlatform = (p: Definition["ops"][number]["op"]["platform"]): Platform | undefined =>
+    p
+      ? { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) }
+      : undefined;
+  return {
+    resolve: async (identifier, _attrs, platform) => {
+      const d = pinned(identifier);
+      if (d !== undefined) return d;
+      const p = toPlatform(platform);
+      const img = await importImage({
+        source: spec(identifier),
+        store,
+        ...(p ? { platform: p } : {}),
+      });
+      return img.manifestDigest;
+    },
+    pull: async (identifier, _attrs, platform) => {
+      const p = toPlatform(platform);
+      const img = await importImage({
+        source: spec(identifier),
+        store,
+        ...(p ? { platform: p } : {}),
+      });
+      return { layers: img.layers, config: img.configDigest, manifest: img.manifestDigest };
+    },
+  };
+}
+
+/** Fails before any work when the graph holds an op this version cannot run. */
+function refuseUnsupported(def: Definition, file: string): void {
+  for (const e of def.ops) {
+    if (!("exec" in e.op)) continue;
+    const loc = def.source?.locations?.[e.digest]?.[0];
+    const range: LineRange[] = (loc?.ranges ?? []).map((r) => ({
+      start: r.start.line,
+      end: r.end.line,
+    }));
+    const name = def.metadata?.[e.digest]?.description?.["llb.customname"] ?? "RUN";
+    throw new DockerfileError(
+      `RUN is not available yet: running containers (runc/crun) comes with a later release (${name})`,
+      { range, file },
+    );
+  }
+}
+
+/** Reports a step of our own (loading the definition, exporting) as a vertex. */
+function internalVertex(progress: ProgressSink, now: () => number) {
+  let n = 0;
+  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const digest = `internal:${++n}:${name}`;
+    progress.write({ type: "vertex.started", digest, name, inputs: [], time: now() });
+    try {
+      const r = await fn();
+      progress.write({ type: "vertex.completed", digest, time: now(), cached: false });
+      return r;
+    } catch (err) {
+      progress.write({
+        type: "vertex.completed",
+        digest,
+        time: now(),
+        cached: false,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  };
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${Date.now()}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}

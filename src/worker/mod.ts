@@ -1,0 +1,18 @@
+// Copyright 2026 the buildkit-ts authors. MIT license.
+
+/**
+ * The ops' implementations on the store: sources (local context, images), file ops,
+ * merge/diff, and the worker that binds them to the solver.
+ *
+ * @module
+ */
+
+export { baseInputOf, selectorsFor, UnsupportedOpError, Worker } from "./worker.ts";
+export type { ImageSourceResolver, LayerSettings, WorkerOptions } from "./worker.ts";
+export { ContextSumCache, scanContext, selectionChecksum } from "./local_source.ts";
+export type { ContextEntry, ContextScan, ContextSelector } from "./local_source.ts";
+export { chainIds } from "./chains.ts";
+export { executeFileOp, FileOpError } from "./file_op.ts";
+export type { FileOpContext } from "./file_op.ts";
+export * from "./image_source.ts";
+export * from "./image_resolver.ts";

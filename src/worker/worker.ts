@@ -1,0 +1,516 @@
+// Copyright 2026 the buildkit-ts authors. MIT license.
+
+/**
+ * The worker: binds the IR's ops to the solver (cache maps and executions) on top of
+ * the store. It is the only place where solver, store, archive and ops meet.
+ *
+ * Results are {@linkcode CacheResult}s: a layer chain (blobs in the content store)
+ * plus, when one exists, the snapshot holding the file tree. Trees are made lazily:
+ * a result found in the cache brings no file work until a later step needs its files.
+ *
+ * @module
+ */
+
+import { applyLayer, type Compression, diffTrees, writeLayer } from "../archive/mod.ts";
+import type { Definition, FileActionOp as FileAction, Op } from "../llb/mod.ts";
+import { opKind } from "../llb/mod.ts";
+import type { CacheMap, ExecContext, SolverOp, Vertex } from "../solver/mod.ts";
+import {
+  type CacheResult,
+  cloneTree,
+  type LayerRecord,
+  type MutableSnapshot,
+  removeTree,
+  type Store,
+} from "../store/mod.ts";
+import { createHash, fs, path } from "../runtime/mod.ts";
+import { chainIds, ChainIndex } from "./chains.ts";
+import { executeFileOp } from "./file_op.ts";
+import {
+  type ContextScan,
+  type ContextSelector,
+  ContextSumCache,
+  scanContext,
+  selectionChecksum,
+} from "./local_source.ts";
+
+/** How layers are written. */
+export interface LayerSettings {
+  compression: Compression;
+  level?: number;
+  sourceDateEpoch?: number;
+  rewriteTimestamp?: boolean;
+}
+
+/** Resolves and imports image sources (`docker-image://`, `oci-layout://`). */
+export interface ImageSourceResolver {
+  /** The manifest digest the identifier resolves to (part of the cache key). */
+  resolve(
+    identifier: string,
+    attrs: Record<string, string>,
+    platform: Op["platform"],
+  ): Promise<string>;
+  /** Imports the image's blobs into the content store; returns its layers and config digest. */
+  pull(
+    identifier: string,
+    attrs: Record<string, string>,
+    platform: Op["platform"],
+  ): Promise<{ layers: LayerRecord[]; config: string; manifest: string }>;
+}
+
+/** Options of a {@linkcode Worker}. */
+export interface WorkerOptions {
+  store: Store;
+  /** Local sources by name (`context`, …) → directory. */
+  locals: Record<string, string>;
+  layers: LayerSettings;
+  images?: ImageSourceResolver;
+}
+
+/** Thrown for an op this version cannot run (RUN before the executor lands). */
+export class UnsupportedOpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsupportedOpError";
+  }
+}
+
+interface OpEntry {
+  digest: string;
+  op: Op;
+}
+
+function sha(s: string): string {
+  return `sha256:${createHash("sha256").update(s).digest("hex")}`;
+}
+
+function parseJsonList(value: string | undefined): string[] | undefined {
+  if (value === undefined || value === "") return undefined;
+  const v = JSON.parse(value);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+    throw new Error(`expected a JSON list of strings, got ${value}`);
+  }
+  return v;
+}
+
+/**
+ * Executes one build's ops. Create one per build; `close()` removes the temporary
+ * trees it made (views of the build context).
+ */
+export class Worker {
+  readonly #opts: WorkerOptions;
+  readonly #chains: ChainIndex;
+  readonly #scans = new Map<string, ContextScan>();
+  readonly #views = new Map<string, Promise<string>>();
+  readonly #materialized = new Map<string, Promise<string | undefined>>();
+  readonly #temp: string[] = [];
+
+  readonly #layerKey: string;
+
+  constructor(options: WorkerOptions) {
+    this.#opts = options;
+    const l = options.layers;
+    this.#layerKey = JSON.stringify([
+      l.compression,
+      l.level ?? null,
+      l.rewriteTimestamp ? l.sourceDateEpoch ?? null : null,
+    ]);
+    this.#chains = new ChainIndex(options.store.root);
+  }
+
+  /**
+   * Turns a definition into solver vertices; returns the vertex of its result
+   * (the terminal op's input), or `undefined` for an empty (scratch) result.
+   */
+  vertices(def: Definition): Vertex<CacheResult> | undefined {
+    const byDigest = new Map<string, OpEntry>();
+    for (const e of def.ops) byDigest.set(e.digest, { digest: e.digest, op: e.op as Op });
+    const vertices = new Map<string, Vertex<CacheResult>>();
+    const names = (digest: string) => {
+      const d = def.metadata?.[digest]?.description;
+      return d?.["llb.customname"] ?? d?.["com.docker.dockerfile.v1.command"] ??
+        digest.slice(0, 19);
+    };
+    for (const e of def.ops) {
+      const op = e.op as Op;
+      if (opKind(op) === "terminal") continue;
+      const inputs = (op.inputs ?? []).map((i) => {
+        const v = vertices.get(i.digest);
+        if (!v) throw new Error(`input ${i.digest} of ${e.digest} is not defined before it`);
+        return v;
+      });
+      const inputOps = (op.inputs ?? []).map((i) => byDigest.get(i.digest)!);
+      const meta = def.metadata?.[e.digest];
+      const v: Vertex<CacheResult> = {
+        digest: e.digest,
+        name: names(e.digest),
+        inputs,
+        op: this.#solverOp(e.digest, op, inputOps, names(e.digest)),
+        ...(meta?.ignoreCache ? { ignoreCache: true } : {}),
+      };
+      vertices.set(e.digest, v);
+    }
+    const terminal = def.ops[def.ops.length - 1];
+    const result = terminal?.op.inputs?.[0];
+    return result ? vertices.get(result.digest) : undefined;
+  }
+
+  #solverOp(digest: string, op: Op, inputOps: OpEntry[], name: string): SolverOp<CacheResult> {
+    const plain = (): Promise<CacheMap> =>
+      Promise.resolve({ digest, deps: inputOps.map(() => ({})) });
+    if ("source" in op) {
+      const id = op.source.identifier;
+      const attrs = op.source.attrs ?? {};
+      if (id.startsWith("local://")) {
+        const localName = id.slice("local://".length);
+        return {
+          cacheMap: () => {
+            const scan = this.#scan(digest, localName, attrs);
+            return Promise.resolve({ digest: sha(`${digest}\0${scan.checksum}`), deps: [] });
+          },
+          exec: () => Promise.resolve({ layers: [], meta: { kind: "local", op: digest } }),
+        };
+      }
+      if (id.startsWith("docker-image://") || id.startsWith("oci-layout://")) {
+        const images = this.#opts.images;
+        return {
+          cacheMap: async () => {
+            if (!images) throw new Error(`no image source configured for ${id}`);
+            const manifest = await images.resolve(id, attrs, op.platform);
+            return { digest: sha(`${digest}\0${manifest}`), deps: [] };
+          },
+          exec: async () => {
+            const img = await images!.pull(id, attrs, op.platform);
+            return {
+              layers: img.layers,
+              config: img.config,
+              meta: { kind: "image", manifest: img.manifest },
+            };
+          },
+        };
+      }
+      return unsupported(
+        `source ${id.split("://")[0]}:// is not supported yet (git and http sources come later)`,
+      );
+    }
+    if ("exec" in op) {
+      return unsupported(
+        `RUN is not available yet: running containers (runc/crun) comes with a later release (${name})`,
+      );
+    }
+    if ("file" in op) {
+      const actions = op.file.actions as FileAction[];
+      const localInputs = inputOps.map((e) =>
+        "source" in e.op && e.op.source.identifier.startsWith("local://")
+      );
+      const selectors = inputOps.map((_, i) => selectorsFor(actions, i));
+      return {
+        cacheMap: () =>
+          Promise.resolve({
+            // How layers are written changes the result's blobs: part of the key.
+            digest: sha(`${digest}\0${this.#layerKey}`),
+            deps: inputOps.map((_, i) =>
+              localInputs[i]
+                ? { content: true, selector: selectors[i]!.map((s) => s.src).join(", ") || "/" }
+                : {}
+            ),
+          }),
+        contentChecksum: (i, ref) => {
+          const scan = this.#scans.get(String(ref.meta?.op));
+          if (!scan) return Promise.reject(new Error(`context scan for input ${i} is missing`));
+          const sel = selectors[i]!;
+          return Promise.resolve(
+            selectionChecksum(scan, sel.length > 0 ? sel : [{ src: "/", wildcard: false }]),
+          );
+        },
+        exec: (inputs, ctx) => this.#execFile(actions, inputs, ctx, name),
+      };
+    }
+    if ("merge" in op) {
+      return {
+        cacheMap: plain,
+        exec: (inputs) => {
+          const layers: LayerRecord[] = [];
+          for (const r of inputs) {
+            let common = 0;
+            while (
+              common < layers.length && common < r.layers.length &&
+              layers[common]!.diffId === r.layers[common]!.diffId
+            ) common++;
+            // A later input rebased on what came before: its own layers after the shared base.
+            layers.push(...r.layers.slice(common === layers.length ? common : 0));
+          }
+          return Promise.resolve({ layers });
+        },
+      };
+    }
+    if ("diff" in op) {
+      return {
+        cacheMap: plain,
+        exec: (inputs) => {
+          const lower = inputs[op.diff.lower] ?? { layers: [] };
+          const upper = inputs[op.diff.upper] ?? { layers: [] };
+          const prefix = lower.layers.every((l, i) => upper.layers[i]?.diffId === l.diffId);
+          if (!prefix) {
+            return Promise.reject(
+              new UnsupportedOpError("diff of unrelated states is not supported yet"),
+            );
+          }
+          return Promise.resolve({ layers: upper.layers.slice(lower.layers.length) });
+        },
+      };
+    }
+    return unsupported("unknown op");
+  }
+
+  #scan(opDigest: string, localName: string, attrs: Record<string, string>): ContextScan {
+    const cached = this.#scans.get(opDigest);
+    if (cached) return cached;
+    const dir = this.#opts.locals[localName];
+    if (dir === undefined) throw new Error(`local source "${localName}" was not provided`);
+    const include = parseJsonList(attrs["local.includepattern"] ?? attrs["local.includepatterns"]);
+    const exclude = parseJsonList(attrs["local.excludepatterns"]);
+    const follow = parseJsonList(attrs["local.followpaths"]);
+    const sums = new ContextSumCache(
+      path.join(this.#opts.store.root, "cache", "context-sums", sha(dir).slice(7, 39) + ".json"),
+    );
+    const scan = scanContext(dir, {
+      ...(include ? { includePatterns: include } : {}),
+      ...(exclude ? { excludePatterns: exclude } : {}),
+      ...(follow ? { followPaths: follow } : {}),
+    }, sums);
+    sums.save();
+    this.#scans.set(opDigest, scan);
+    return scan;
+  }
+
+  /** The directory holding a result's files; `undefined` for an empty (scratch) result. */
+  materialize(ref: CacheResult): Promise<string | undefined> {
+    if (ref.meta?.kind === "local") return this.#contextView(String(ref.meta.op)).then((d) => d);
+    const { snapshots } = this.#opts.store;
+    if (ref.snapshotId !== undefined && snapshots.exists(ref.snapshotId)) {
+      return Promise.resolve(snapshots.dir(ref.snapshotId));
+    }
+    if (ref.layers.length === 0) return Promise.resolve(undefined);
+    const ids = chainIds(ref.layers.map((l) => l.diffId));
+    const key = ids[ids.length - 1]!;
+    let p = this.#materialized.get(key);
+    if (!p) {
+      p = this.#fromLayers(ref.layers, ids);
+      this.#materialized.set(key, p);
+    }
+    return p;
+  }
+
+  async #fromLayers(layers: LayerRecord[], ids: string[]): Promise<string> {
+    const { snapshots, content } = this.#opts.store;
+    let start = ids.length;
+    let parent: string | undefined;
+    while (start > 0) {
+      const id = this.#chains.get(ids[start - 1]!);
+      if (id !== undefined && snapshots.exists(id)) {
+        parent = id;
+        break;
+      }
+      start--;
+    }
+    if (start === ids.length && parent) return snapshots.dir(parent);
+    const m = await snapshots.create(parent);
+    try {
+      for (let i = start; i < layers.length; i++) {
+        const l = layers[i]!;
+        const applied = await applyLayer(content.get(l.digest), m.dir);
+        if (applied.diffId !== l.diffId) {
+          throw new Error(
+            `layer ${l.digest}: uncompressed digest ${applied.diffId} does not match ${l.diffId}`,
+          );
+        }
+      }
+      const id = await snapshots.commit(m, { description: `layers ${ids[ids.length - 1]}` });
+      this.#chains.set(ids[ids.length - 1]!, id);
+      return snapshots.dir(id);
+    } catch (err) {
+      await snapshots.discard(m);
+      throw err;
+    }
+  }
+
+  /** A temporary tree with the context entries the scan selected, owned by root as BuildKit makes them. */
+  #contextView(opDigest: string): Promise<string> {
+    let p = this.#views.get(opDigest);
+    if (!p) {
+      p = new Promise<string>((resolve) => {
+        const scan = this.#scans.get(opDigest);
+        if (!scan) throw new Error("context view requested before the context was scanned");
+        const dir = fs.mkdtempSync(path.join(this.#opts.store.root, "tmp-context-"));
+        this.#temp.push(dir);
+        copyContext(scan, dir);
+        resolve(dir);
+      });
+      this.#views.set(opDigest, p);
+    }
+    return p;
+  }
+
+  async #execFile(
+    actions: FileAction[],
+    inputs: CacheResult[],
+    ctx: ExecContext,
+    name: string,
+  ): Promise<CacheResult> {
+    const { snapshots, content } = this.#opts.store;
+    const dirs = await Promise.all(inputs.map((r) => this.materialize(r)));
+    const work = new Map<string, MutableSnapshot>();
+    const createWorkDir = async (base: string | undefined): Promise<string> => {
+      const baseId = base === undefined
+        ? undefined
+        : snapshotIdOf(base, snapshots.dir.bind(snapshots), inputs);
+      let m: MutableSnapshot;
+      if (base === undefined || baseId !== undefined) m = await snapshots.create(baseId);
+      else {
+        m = await snapshots.create();
+        fs.rmSync(m.dir, { recursive: true, force: true });
+        cloneTree(base, m.dir);
+      }
+      work.set(m.dir, m);
+      return m.dir;
+    };
+    try {
+      const outputs = await executeFileOp(actions, {
+        inputs: dirs,
+        createWorkDir,
+        signal: ctx.signal,
+      });
+      const outDir = outputs[0];
+      if (outDir === undefined) throw new Error("file op produced no output");
+      const baseIndex = baseInputOf(actions, inputs.length);
+      const base = baseIndex === undefined ? undefined : inputs[baseIndex];
+      const baseDir = baseIndex === undefined ? undefined : dirs[baseIndex];
+      const layer = await this.#writeLayer(baseDir, outDir, ctx.signal);
+      const m = work.get(outDir);
+      if (!m) throw new Error("file op output is not a work directory");
+      work.delete(outDir);
+      const snapshotId = await snapshots.commit(m, { description: name });
+      const layers = [...(base?.layers ?? []), layer];
+      this.#chains.set(chainIds(layers.map((l) => l.diffId)).at(-1)!, snapshotId);
+      void content;
+      return { snapshotId, layers };
+    } finally {
+      for (const m of work.values()) await snapshots.discard(m);
+    }
+  }
+
+  async #writeLayer(
+    lowerDir: string | undefined,
+    upperDir: string,
+    signal: AbortSignal,
+  ): Promise<LayerRecord> {
+    const { content } = this.#opts.store;
+    const changes = diffTrees(lowerDir, upperDir);
+    const w = await content.writer();
+    try {
+      const s = this.#opts.layers;
+      const r = await writeLayer(changes, upperDir, {
+        sink: w,
+        compression: s.compression,
+        ...(s.level !== undefined ? { level: s.level } : {}),
+        ...(s.sourceDateEpoch !== undefined ? { sourceDateEpoch: s.sourceDateEpoch } : {}),
+        ...(s.rewriteTimestamp ? { rewriteTimestamp: true } : {}),
+        signal,
+      });
+      await w.commit({ digest: r.digest, size: r.size });
+      const rec: LayerRecord = {
+        mediaType: r.mediaType,
+        digest: r.digest,
+        size: r.size,
+        diffId: r.diffId,
+        uncompressedSize: r.uncompressedSize,
+        // Kept with the cached result, so a rebuild from cache writes the same history.
+        created: new Date().toISOString(),
+      };
+      if (s.rewriteTimestamp && s.sourceDateEpoch !== undefined) {
+        rec.annotations = { "buildkit/rewritten-timestamp": String(s.sourceDateEpoch) };
+      }
+      return rec;
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+  }
+
+  /** Removes the temporary trees of this build. */
+  close(): void {
+    for (const d of this.#temp.splice(0)) removeTree(d);
+  }
+}
+
+function unsupported(message: string): SolverOp<CacheResult> {
+  return {
+    cacheMap: () => Promise.reject(new UnsupportedOpError(message)),
+    exec: () => Promise.reject(new UnsupportedOpError(message)),
+  };
+}
+
+/** Which op input (if any) the final output of a file op is built on. */
+export function baseInputOf(actions: FileAction[], nInputs: number): number | undefined {
+  let a = actions.find((x) => x.output === 0) ?? actions[actions.length - 1];
+  for (let guard = 0; a && guard <= actions.length; guard++) {
+    const input = a.input ?? -1;
+    if (input < 0) return undefined;
+    if (input < nInputs) return input;
+    a = actions[input - nInputs];
+  }
+  return undefined;
+}
+
+/** What the copy actions of a file op read from op input `index`. */
+export function selectorsFor(actions: FileAction[], index: number): ContextSelector[] {
+  const out: ContextSelector[] = [];
+  for (const a of actions) {
+    if (a.type === "copy" && a.secondaryInput === index) {
+      out.push({ src: a.src, wildcard: a.allowWildcard === true });
+    } else if (a.input === index) out.push({ src: "/", wildcard: false });
+  }
+  return out;
+}
+
+function snapshotIdOf(
+  dir: string,
+  dirOf: (id: string) => string,
+  inputs: CacheResult[],
+): string | undefined {
+  for (const r of inputs) {
+    if (r.snapshotId !== undefined && dirOf(r.snapshotId) === dir) return r.snapshotId;
+  }
+  return undefined;
+}
+
+/** Copies the scanned context entries into `dest` (content copied, never linked to the user's files). */
+function copyContext(scan: ContextScan, dest: string): void {
+  const root = typeof process !== "undefined" && process.getuid?.() === 0;
+  const dirs: Array<[string, number]> = [];
+  for (const e of scan.entries) {
+    const to = path.join(dest, e.path);
+    const from = path.join(scan.root, e.path);
+    if (e.type === "dir") {
+      fs.mkdirSync(to, { recursive: true });
+      dirs.push([to, e.mode]);
+    } else if (e.type === "symlink") {
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.symlinkSync(e.target ?? "", to);
+    } else if (e.digest !== "special") {
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.copyFileSync(from, to);
+      fs.chmodSync(to, e.mode);
+      const st = fs.statSync(from);
+      fs.utimesSync(to, st.atime, st.mtime);
+    }
+    if (root && e.digest !== "special") fs.lchownSync(to, 0, 0);
+  }
+  // Directory modes and times last, children first.
+  for (const [d, mode] of dirs.reverse()) {
+    fs.chmodSync(d, mode);
+    const st = fs.statSync(path.join(scan.root, path.relative(dest, d)));
+    fs.utimesSync(d, st.atime, st.mtime);
+  }
+}
