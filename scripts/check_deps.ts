@@ -35,7 +35,8 @@ const LEVEL: Record<string, number> = {
   worker: 4,
   registry: 4,
   exporter: 5,
-  cli: 6,
+  build: 6,
+  cli: 7,
 };
 const PURE = new Set(["util", "dockerfile", "llb", "oci", "frontend", "solver", "progress"]);
 
