@@ -10,7 +10,7 @@
  * - A non-directory with the same inode (dev+ino) on both sides is unchanged
  *   without being read: the snapshot store clones trees by hardlinking files.
  * - Otherwise an entry is modified when its type, mode (permissions and
- *   setuid/setgid/sticky), uid, gid, mtime (nanoseconds), size (not for
+ *   setuid/setgid/sticky), uid, gid, mtime (to the millisecond), size (not for
  *   directories), device number or symlink target differs. Regular files with
  *   different inodes and equal metadata count as modified, unless
  *   `compareContent` is set, which compares their bytes.
@@ -278,10 +278,16 @@ function addOrModify(kind: "add" | "modify", rel: string, abs: string, st: Chang
   return { kind, path: rel, stat: st };
 }
 
-/** Metadata every kind shares: type, mode, owner, mtime. */
+/**
+ * Metadata every kind shares: type, mode, owner, mtime. Times compare to the
+ * millisecond: a cloned tree gets its directory times back through utimes, which
+ * takes float seconds (and Deno keeps only milliseconds), so sub-millisecond
+ * digits of a clone differ from its source although nothing changed. Comparing
+ * nanoseconds made the same build give different layers under Deno and Bun.
+ */
 function sameMetadata(a: ChangeStat, b: ChangeStat): boolean {
   return a.kind === b.kind && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid &&
-    a.mtimeNs === b.mtimeNs;
+    a.mtimeNs / 1_000_000n === b.mtimeNs / 1_000_000n;
 }
 
 function sameEntry(

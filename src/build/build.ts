@@ -26,7 +26,7 @@ import type { Definition } from "../llb/mod.ts";
 import { normalizeReference, type Platform, platformToOci } from "../oci/mod.ts";
 import type { ProgressEvent, ProgressSink } from "../progress/mod.ts";
 import { fs, path } from "../runtime/mod.ts";
-import { Solver, type VertexOutcome } from "../solver/mod.ts";
+import { SolveError, Solver, type VertexOutcome } from "../solver/mod.ts";
 import type { CacheResult, Store } from "../store/mod.ts";
 import {
   createImageResolver,
@@ -183,13 +183,24 @@ export async function runBuild(
       now,
     });
     const outcomes = new Map<string, VertexOutcome>();
-    const [result] = target
-      ? await solver.solve([target], {
-        outcomes,
-        onEvent: (e: ProgressEvent) => progress.write(e),
-        ...(services.signal ? { signal: services.signal } : {}),
-      })
-      : [{ layers: [] } as CacheResult];
+    let solved: CacheResult[];
+    try {
+      solved = target
+        ? await solver.solve([target], {
+          outcomes,
+          onEvent: (e: ProgressEvent) => progress.write(e),
+          ...(services.signal ? { signal: services.signal } : {}),
+        })
+        : [{ layers: [] }];
+    } catch (err) {
+      // Point the error at the Dockerfile lines of the step that failed.
+      if (err instanceof SolveError) {
+        const range = sourceRange(convert.definition, err.digest);
+        if (range.length > 0) throw new DockerfileError(err.message, { range, file: input.dockerfile.name, cause: err });
+      }
+      throw err;
+    }
+    const result = solved[0];
     const ref = result ?? { layers: [] };
 
     // 3. The image: config + manifest into the content store.
@@ -333,15 +344,17 @@ function imageSources(store: Store, settings: BuildSettings, cwd: string): Image
   };
 }
 
+/** The Dockerfile lines a vertex came from (1-based), from the definition's source map. */
+function sourceRange(def: Definition, digest: string): LineRange[] {
+  const loc = def.source?.locations?.[digest]?.[0];
+  return (loc?.ranges ?? []).map((r) => ({ start: r.start.line, end: r.end.line }));
+}
+
 /** Fails before any work when the graph holds an op this version cannot run. */
 function refuseUnsupported(def: Definition, file: string): void {
   for (const e of def.ops) {
     if (!("exec" in e.op)) continue;
-    const loc = def.source?.locations?.[e.digest]?.[0];
-    const range: LineRange[] = (loc?.ranges ?? []).map((r) => ({
-      start: r.start.line,
-      end: r.end.line,
-    }));
+    const range = sourceRange(def, e.digest);
     const name = def.metadata?.[e.digest]?.description?.["llb.customname"] ?? "RUN";
     throw new DockerfileError(
       `RUN is not available yet: running containers (runc/crun) comes with a later release (${name})`,

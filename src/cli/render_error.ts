@@ -20,9 +20,9 @@ export function renderError(err: unknown): string {
     const first = err.range[0];
     const where = err.file ?? "Dockerfile";
     if (first) {
-      out += `${where}:${first.start}${first.end !== first.start ? `-${first.end}` : ""}\n`;
       const source = sources.get(err);
-      if (source !== undefined) out += codeFrame(source, err.range);
+      if (source !== undefined) out += codeFrame(source, err.range, { file: where });
+      else out += `${where}:${first.start}${first.end !== first.start ? `-${first.end}` : ""}\n`;
       if (!out.endsWith("\n")) out += "\n";
       return out + `ERROR: ${where}:${first.start}: ${err.message}\n`;
     }

@@ -14,9 +14,14 @@ const CORPUS = process.env.BUILDKIT_CONFORMANCE_DIR ?? resolve(ROOT, "../shared/
 const PARSER = join(CORPUS, "frontend/dockerfile/parser");
 const noCorpus = existsSync(PARSER) ? false : `conformance corpus not found at ${CORPUS}`;
 let bin = process.env.BUILDKIT_BIN ?? "";
+// Never touch the user's cache directory from tests.
+const env = {
+  ...process.env,
+  BUILDKIT_CACHE_DIR: join(mkdtempSync(join(tmpdir(), "bk-bin-store-")), "store"),
+};
 
 function runBin(args: string[], input?: string) {
-  const r = spawnSync(bin, args, { cwd: ROOT, encoding: "utf8", input, timeout: 60_000 });
+  const r = spawnSync(bin, args, { cwd: ROOT, encoding: "utf8", input, timeout: 60_000, env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -45,6 +50,7 @@ describe("compiled binary", () => {
     const r = spawnSync(bin, ["debug", "llb", join(ROOT, "examples/hello")], {
       cwd: tmpdir(),
       encoding: "utf8",
+      env,
     });
     assert.equal(r.status, 0, r.stderr);
     const graph = JSON.parse(r.stdout);
