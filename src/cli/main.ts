@@ -7,6 +7,7 @@ import { parseBuildOptions, usageFromParseArgs } from "./build_options.ts";
 import { NotImplementedError, UsageError } from "./errors.ts";
 import { planBuild, readDockerfileArg } from "./plan.ts";
 import { buildCommand } from "./build_command.ts";
+import { duCommand, imagesCommand, pruneCommand, rmiCommand } from "./store_commands.ts";
 import { renderError } from "./render_error.ts";
 import { VERSION } from "./version.ts";
 import { astToJson, dumpAst, parseDockerfile } from "../dockerfile/mod.ts";
@@ -22,7 +23,15 @@ Commands:
                                  Print the Dockerfile's parse tree
   debug llb [build options] CONTEXT
                                  Print the build graph as JSON with vertex digests
+  images [-q]                    List the images of the image store
+  rmi NAME...                    Remove image names from the image store
+  du [-v]                        Show the disk usage of the store
+  prune [--all] [--keep-storage SIZE] [--filter until=DURATION]
+                                 Remove build cache
   version                        Print the version
+
+Every command takes --cache-dir DIR (default: $BUILDKIT_CACHE_DIR, then
+$XDG_CACHE_HOME/buildkit or ~/.cache/buildkit).
 
 Global options:
   -h, --help       Show help
@@ -45,9 +54,22 @@ Options:
       --no-cache-filter stringArray
                                 Do not cache specified stages
       --label stringArray       Set metadata for an image
+      --annotation stringArray  Add a manifest annotation (KEY=VALUE)
+      --iidfile string          Write the image ID to the file
+      --metadata-file string    Write build result metadata to the file
+      --cache-dir string        The store (default: $BUILDKIT_CACHE_DIR, then ~/.cache/buildkit)
+  -j, --jobs int                Steps run at once (default: the number of cores)
+  -q, --quiet                   Suppress the build output and print the image ID on success
+
+Outputs (-o): type=oci,dest=FILE.tar|DIR[,tar=false] · type=docker,dest=FILE.tar ·
+type=local,dest=DIR · type=tar,dest=FILE · DIR (local) · - (tar to stdout);
+image options: compression=gzip|zstd|uncompressed, compression-level=N,
+oci-mediatypes=BOOL, rewrite-timestamp=true, annotation.KEY=VALUE, name=NAME.
+Without -o the image goes to the image store under the -t names.
+SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.
 `;
 
-const COMMANDS = ["build", "debug", "version", "help"];
+const COMMANDS = ["build", "debug", "images", "rmi", "du", "prune", "version", "help"];
 
 /**
  * Runs the command line and returns the process exit status:
@@ -79,6 +101,14 @@ async function dispatch(args: string[], rt: Runtime): Promise<number> {
       return await build(rest, rt);
     case "debug":
       return await debug(rest, rt);
+    case "images":
+      return await imagesCommand(rest, rt);
+    case "rmi":
+      return await rmiCommand(rest, rt);
+    case "du":
+      return await duCommand(rest, rt);
+    case "prune":
+      return await pruneCommand(rest, rt);
   }
   const hint = suggest(cmd, COMMANDS);
   throw new UsageError(
