@@ -196,7 +196,13 @@ export async function runBuild(
       // Point the error at the Dockerfile lines of the step that failed.
       if (err instanceof SolveError) {
         const range = sourceRange(convert.definition, err.digest);
-        if (range.length > 0) throw new DockerfileError(err.message, { range, file: input.dockerfile.name, cause: err });
+        if (range.length > 0) {
+          throw new DockerfileError(err.message, {
+            range,
+            file: input.dockerfile.name,
+            cause: err,
+          });
+        }
       }
       throw err;
     }

@@ -15,7 +15,12 @@ type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
 function parse(args: string[], options: FlagSpec): { values: FlagValues; positionals: string[] } {
   try {
-    const r = parseArgs({ args, options: { ...options, ...CACHE_DIR }, allowPositionals: true, strict: true });
+    const r = parseArgs({
+      args,
+      options: { ...options, ...CACHE_DIR },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: r.values as FlagValues, positionals: r.positionals };
   } catch (err) {
     throw usageFromParseArgs(err, [...Object.keys(options), "cache-dir"]);
