@@ -19,7 +19,7 @@ node_modules/.bin/bun --version >/dev/null
 # Debian packages the tests use as independent checkers and peers (skopeo and umoci
 # validate every exported image; pigz is a peer in the benchmarks). Installed when
 # missing and when we are root; otherwise the tests that need them fail saying so.
-APT_PACKAGES=(skopeo umoci pigz busybox-static)
+APT_PACKAGES=(skopeo umoci pigz busybox-static crun runc)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -32,4 +32,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   else
     echo "bootstrap: missing Debian packages (install them as root): ${missing[*]}" >&2
   fi
+fi
+
+# crun needs the cgroup controllers that sit in cgroup2 on hybrid hosts mounted as v1.
+if [ "$(id -u)" = 0 ] && command -v crun >/dev/null; then
+  node_modules/.bin/deno run -A scripts/prepare_host.ts >&2 || echo "bootstrap: could not prepare cgroups for crun (runc still works)" >&2
 fi

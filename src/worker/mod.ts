@@ -16,3 +16,16 @@ export { executeFileOp, FileOpError } from "./file_op.ts";
 export type { FileOpContext } from "./file_op.ts";
 export * from "./image_source.ts";
 export * from "./image_resolver.ts";
+export {
+  crunCgroupProblem,
+  ExecRuntimeError,
+  findRuntime,
+  installedRuntimes,
+  prepareCgroupsForCrun,
+  RootlessNotImplementedError,
+  runContainer,
+  RuntimeUnavailableError,
+} from "./exec_runtime.ts";
+export type { ExecRequest, ExecResult } from "./exec_runtime.ts";
+export { upperToChanges } from "./exec_changes.ts";
+export { resolveExecUser } from "./exec_user.ts";
