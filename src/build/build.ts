@@ -30,6 +30,7 @@ import { SolveError, Solver, type VertexOutcome } from "../solver/mod.ts";
 import type { CacheResult, Store } from "../store/mod.ts";
 import {
   createImageResolver,
+  type ExecSettings,
   type ImageSourceResolver,
   importImage,
   ociLayoutDir,
@@ -62,6 +63,8 @@ export interface BuildSettings {
   concurrency: number;
   iidfile?: string;
   metadataFile?: string;
+  /** Secrets, SSH agents, entitlements and the OCI runtime for RUN steps. */
+  exec?: ExecSettings;
 }
 
 /** The Dockerfile and its context. */
@@ -150,7 +153,7 @@ export async function runBuild(
       time: now(),
     });
   }
-  refuseUnsupported(convert.definition, input.dockerfile.name);
+  checkEntitlements(convert.definition, input.dockerfile.name, settings.exec?.entitlements ?? []);
 
   // 2. Solve.
   const imageOut = settings.outputs.find((o) => o.type === "oci" || o.type === "docker");
@@ -174,6 +177,7 @@ export async function runBuild(
       ...(rewriteTimestamp ? { rewriteTimestamp: true } : {}),
     },
     images: imageSources(store, settings, services.cwd),
+    ...(settings.exec ? { exec: settings.exec } : {}),
   });
   try {
     const target = worker.vertices(convert.definition);
@@ -356,16 +360,21 @@ function sourceRange(def: Definition, digest: string): LineRange[] {
   return (loc?.ranges ?? []).map((r) => ({ start: r.start.line, end: r.end.line }));
 }
 
-/** Fails before any work when the graph holds an op this version cannot run. */
-function refuseUnsupported(def: Definition, file: string): void {
+/** Fails before any work when a RUN asks for an entitlement the build was not granted. */
+function checkEntitlements(def: Definition, file: string, granted: string[]): void {
   for (const e of def.ops) {
     if (!("exec" in e.op)) continue;
-    const range = sourceRange(def, e.digest);
-    const name = def.metadata?.[e.digest]?.description?.["llb.customname"] ?? "RUN";
-    throw new DockerfileError(
-      `RUN is not available yet: running containers (runc/crun) comes with a later release (${name})`,
-      { range, file },
-    );
+    const needs: string[] = [];
+    if (e.op.exec.network === "host") needs.push("network.host");
+    if (e.op.exec.security === "insecure") needs.push("security.insecure");
+    for (const n of needs) {
+      if (granted.includes(n)) continue;
+      const name = def.metadata?.[e.digest]?.description?.["llb.customname"] ?? "RUN";
+      throw new DockerfileError(
+        `${name} needs the ${n} entitlement: grant it with --allow ${n}`,
+        { range: sourceRange(def, e.digest), file },
+      );
+    }
   }
 }
 

@@ -8,3 +8,4 @@
 
 export { BuildNotImplementedError, runBuild } from "./build.ts";
 export type { BuildInput, BuildOutcome, BuildServices, BuildSettings } from "./build.ts";
+export type { ExecSettings } from "../worker/mod.ts";

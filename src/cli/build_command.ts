@@ -1,6 +1,7 @@
 // Copyright 2026 the buildkit-ts authors. MIT license.
 
-import { BuildNotImplementedError, runBuild } from "../build/mod.ts";
+import { BuildNotImplementedError, type ExecSettings, runBuild } from "../build/mod.ts";
+import { parseKeyValueCsv } from "./csv.ts";
 import { OutputNotImplementedError, OutputSpecError, parseOutputs } from "../exporter/mod.ts";
 import { createRenderer, type ProgressMode } from "../progress/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
@@ -29,6 +30,7 @@ export async function buildCommand(opts: BuildOptions, rt: Runtime): Promise<num
       );
     }
   }
+  const exec = await execSettings(opts, rt);
   const store = openBuildStore(opts.cacheDir, rt);
   const mode = (opts.quiet ? "quiet" : opts.progress) as ProgressMode;
   const sink = createRenderer(mode, {
@@ -63,6 +65,7 @@ export async function buildCommand(opts: BuildOptions, rt: Runtime): Promise<num
           concurrency: opts.jobs ?? rt.cpuCount(),
           ...(opts.iidfile !== undefined ? { iidfile: opts.iidfile } : {}),
           ...(opts.metadataFile !== undefined ? { metadataFile: opts.metadataFile } : {}),
+          exec,
         }, { store, progress: sink, signal: ctl.signal, cwd: rt.cwd() }),
     );
     sink.close();
@@ -85,4 +88,59 @@ export async function buildCommand(opts: BuildOptions, rt: Runtime): Promise<num
     offInt();
     offTerm();
   }
+}
+
+/** Reads `--secret`, `--ssh`, `--allow` and `--oci-runtime` as buildx does. */
+export async function execSettings(opts: BuildOptions, rt: Runtime): Promise<ExecSettings> {
+  const secrets: Record<string, Uint8Array> = {};
+  for (const spec of opts.secrets) {
+    const kv = Object.fromEntries(
+      parseKeyValueCsv(spec).map(([k, v]) => [k.toLowerCase(), v ?? ""]),
+    );
+    const id = kv.id;
+    if (!id) throw new UsageError(`invalid --secret "${spec}": id= is required`);
+    const src = kv.src ?? kv.source;
+    const env = kv.env;
+    if (src !== undefined && src !== "" && kv.type !== "env") {
+      try {
+        secrets[id] = await rt.readFile(rt.resolvePath(src));
+      } catch {
+        throw new UsageError(`failed to read secret "${id}" from ${src}`);
+      }
+    } else {
+      const name = env ?? src ?? id;
+      const value = rt.env(name);
+      if (value === undefined) {
+        throw new UsageError(
+          `secret "${id}": environment variable ${name} is not set (give src=FILE or env=VAR)`,
+        );
+      }
+      secrets[id] = new TextEncoder().encode(value);
+    }
+  }
+  const ssh: Record<string, string> = {};
+  for (const spec of opts.ssh) {
+    const eq = spec.indexOf("=");
+    const id = eq < 0 ? spec : spec.slice(0, eq);
+    const socket = eq < 0 ? rt.env("SSH_AUTH_SOCK") : spec.slice(eq + 1).split(",")[0];
+    if (!socket) {
+      throw new UsageError(
+        `--ssh ${id}: no agent socket (SSH_AUTH_SOCK is not set; give ${id}=SOCKET)`,
+      );
+    }
+    const info = rt.lstat(rt.resolvePath(socket));
+    if (info === undefined) throw new UsageError(`--ssh ${id}: ${socket} does not exist`);
+    if (info.isFile) {
+      throw new NotImplementedError(
+        `--ssh ${id}: private key files are not supported yet; give an agent socket`,
+      );
+    }
+    ssh[id] = rt.resolvePath(socket);
+  }
+  return {
+    secrets,
+    ssh,
+    entitlements: opts.allow,
+    ...(opts.ociRuntime !== undefined ? { runtime: opts.ociRuntime } : {}),
+  };
 }

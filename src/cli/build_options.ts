@@ -33,6 +33,14 @@ export interface BuildOptions {
   jobs?: number;
   /** `-q`: print only the image id. */
   quiet: boolean;
+  /** `--secret` specs as given (`id=X,src=FILE` / `id=X,env=VAR`). */
+  secrets: string[];
+  /** `--ssh` specs as given (`default` / `ID=SOCKET`). */
+  ssh: string[];
+  /** `--allow` entitlements. */
+  allow: string[];
+  /** `--oci-runtime PATH`: crun or runc to use. */
+  ociRuntime?: string;
 }
 
 const BUILD_FLAGS = {
@@ -53,6 +61,10 @@ const BUILD_FLAGS = {
   "cache-dir": { type: "string" },
   jobs: { type: "string", short: "j" },
   quiet: { type: "boolean", short: "q" },
+  secret: { type: "string", multiple: true },
+  ssh: { type: "string", multiple: true },
+  allow: { type: "string", multiple: true },
+  "oci-runtime": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -62,11 +74,7 @@ const LATER_FLAGS: Record<string, string> = {
   load: "loading into a Docker daemon",
   "cache-from": "cache import",
   "cache-to": "cache export",
-  secret: "secrets",
-  ssh: "SSH agent forwarding",
   pull: "pulling base images",
-  network: "--network",
-  allow: "entitlements",
   "add-host": "--add-host",
   "shm-size": "--shm-size",
   ulimit: "--ulimit",
@@ -168,6 +176,15 @@ export function parseBuildOptions(
     out.jobs = n;
   }
   out.quiet = v.quiet ?? false;
+  out.secrets = [...(v.secret ?? [])];
+  out.ssh = [...(v.ssh ?? [])];
+  out.allow = (v.allow ?? []).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
+  for (const a of out.allow) {
+    if (a !== "network.host" && a !== "security.insecure") {
+      throw new UsageError(`invalid --allow "${a}" (expected network.host or security.insecure)`);
+    }
+  }
+  if (v["oci-runtime"] !== undefined) out.ociRuntime = v["oci-runtime"];
   out.tags = [...(v.tag ?? [])];
   out.outputs = [...(v.output ?? [])];
   out.noCache = v["no-cache"] ?? false;
@@ -189,6 +206,9 @@ function emptyOptions(context: string): BuildOptions {
     labels: {},
     annotations: {},
     quiet: false,
+    secrets: [],
+    ssh: [],
+    allow: [],
   };
 }
 

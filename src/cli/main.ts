@@ -60,6 +60,10 @@ Options:
       --cache-dir string        The store (default: $BUILDKIT_CACHE_DIR, then ~/.cache/buildkit)
   -j, --jobs int                Steps run at once (default: the number of cores)
   -q, --quiet                   Suppress the build output and print the image ID on success
+      --secret stringArray      Secret for RUN --mount=type=secret (id=X,src=FILE or id=X,env=VAR)
+      --ssh stringArray         SSH agent socket for RUN --mount=type=ssh (default or ID=SOCKET)
+      --allow stringArray       Entitlements: network.host, security.insecure
+      --oci-runtime string      crun or runc to run RUN steps (default: on PATH, crun preferred)
 
 Outputs (-o): type=oci,dest=FILE.tar|DIR[,tar=false] · type=docker,dest=FILE.tar ·
 type=local,dest=DIR · type=tar,dest=FILE · DIR (local) · - (tar to stdout);

@@ -25,3 +25,4 @@ export { Readable, Writable } from "node:stream";
 export { default as process } from "node:process";
 export { lstatFast, readdirFast } from "./fast_fs.ts";
 export type { Stat } from "./fast_fs.ts";
+export { type FetchLike, fetchWithCa } from "./http.ts";

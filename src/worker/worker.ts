@@ -11,7 +11,13 @@
  * @module
  */
 
-import { applyLayer, type Compression, diffTrees, writeLayer } from "../archive/mod.ts";
+import {
+  applyLayer,
+  type Change,
+  type Compression,
+  diffTrees,
+  writeLayer,
+} from "../archive/mod.ts";
 import type { Definition, FileActionOp as FileAction, Op } from "../llb/mod.ts";
 import { opKind } from "../llb/mod.ts";
 import type { CacheMap, ExecContext, SolverOp, Vertex } from "../solver/mod.ts";
@@ -26,6 +32,7 @@ import {
 import { createHash, fs, path } from "../runtime/mod.ts";
 import { chainIds, ChainIndex } from "./chains.ts";
 import { executeFileOp } from "./file_op.ts";
+import { type ExecSettings, runExecOp } from "./exec_op.ts";
 import {
   type ContextScan,
   type ContextSelector,
@@ -65,6 +72,8 @@ export interface WorkerOptions {
   locals: Record<string, string>;
   layers: LayerSettings;
   images?: ImageSourceResolver;
+  /** Secrets, SSH agents, entitlements and the OCI runtime for RUN steps. */
+  exec?: ExecSettings;
 }
 
 /** Thrown for an op this version cannot run (RUN before the executor lands). */
@@ -104,6 +113,7 @@ export class Worker {
   readonly #views = new Map<string, Promise<string>>();
   readonly #materialized = new Map<string, Promise<string | undefined>>();
   readonly #temp: string[] = [];
+  readonly #busyCaches = new Set<string>();
 
   readonly #layerKey: string;
 
@@ -194,9 +204,28 @@ export class Worker {
       );
     }
     if ("exec" in op) {
-      return unsupported(
-        `RUN is not available yet: running containers (runc/crun) comes with a later release (${name})`,
-      );
+      const exec = op.exec;
+      return {
+        // How layers are written changes the result's blobs: part of the key.
+        cacheMap: () =>
+          Promise.resolve({
+            digest: sha(`${digest}\0${this.#layerKey}`),
+            deps: inputOps.map(() => ({})),
+          }),
+        exec: (inputs, ctx) =>
+          runExecOp(
+            {
+              store: this.#opts.store,
+              settings: this.#opts.exec ?? {},
+              materialize: (r) => this.materialize(r),
+              writeLayer: (changes, upper, signal) => this.#writeChanges(changes, upper, signal),
+              busyCaches: this.#busyCaches,
+            },
+            exec,
+            inputs,
+            ctx,
+          ),
+      };
     }
     if ("file" in op) {
       const actions = op.file.actions as FileAction[];
@@ -400,13 +429,20 @@ export class Worker {
     }
   }
 
-  async #writeLayer(
+  #writeLayer(
     lowerDir: string | undefined,
     upperDir: string,
     signal: AbortSignal,
   ): Promise<LayerRecord> {
+    return this.#writeChanges(diffTrees(lowerDir, upperDir), upperDir, signal);
+  }
+
+  async #writeChanges(
+    changes: Change[],
+    upperDir: string,
+    signal: AbortSignal,
+  ): Promise<LayerRecord> {
     const { content } = this.#opts.store;
-    const changes = diffTrees(lowerDir, upperDir);
     const w = await content.writer();
     try {
       const s = this.#opts.layers;

@@ -262,15 +262,18 @@ describe("build: base images and COPY semantics", () => {
 });
 
 describe("build: errors", () => {
-  it("runBuild() refuses RUN up front with the Dockerfile line", async () => {
+  it("runBuild() refuses RUN --network=host without --allow network.host, at its line", async () => {
     const ctx = writeTree(tempDir("bk-ctx-"), {
-      Dockerfile: "FROM scratch\nCOPY a /\nRUN echo hi\n",
+      Dockerfile: "FROM scratch\nCOPY a /\nRUN --network=host echo hi\n",
       a: "",
     });
     await assert.rejects(
       build(ctx, newStore()),
       (e: unknown) =>
-        e instanceof DockerfileError && /RUN is not available yet/.test(e.message) &&
+        e instanceof DockerfileError &&
+        /needs the network\.host entitlement: grant it with --allow network\.host/.test(
+          e.message,
+        ) &&
         e.range[0]?.start === 3,
     );
   });
