@@ -7,6 +7,7 @@ import { parseBuildOptions, usageFromParseArgs } from "./build_options.ts";
 import { NotImplementedError, UsageError } from "./errors.ts";
 import { planBuild, readDockerfileArg } from "./plan.ts";
 import { buildCommand } from "./build_command.ts";
+import { cacheMountsCommand } from "./cache_mounts_command.ts";
 import { duCommand, imagesCommand, pruneCommand, rmiCommand } from "./store_commands.ts";
 import { renderError } from "./render_error.ts";
 import { VERSION } from "./version.ts";
@@ -28,6 +29,8 @@ Commands:
   du [-v]                        Show the disk usage of the store
   prune [--all] [--keep-storage SIZE] [--filter until=DURATION]
                                  Remove build cache
+  cache-mounts ls|export FILE|import FILE|rm [--id ID]...
+                                 Move RUN --mount=type=cache contents between machines
   version                        Print the version
 
 Every command takes --cache-dir DIR (default: $BUILDKIT_CACHE_DIR, then
@@ -73,7 +76,17 @@ Without -o the image goes to the image store under the -t names.
 SOURCE_DATE_EPOCH (environment or --build-arg) makes the image reproducible.
 `;
 
-const COMMANDS = ["build", "debug", "images", "rmi", "du", "prune", "version", "help"];
+const COMMANDS = [
+  "build",
+  "debug",
+  "images",
+  "rmi",
+  "du",
+  "prune",
+  "cache-mounts",
+  "version",
+  "help",
+];
 
 /**
  * Runs the command line and returns the process exit status:
@@ -113,6 +126,8 @@ async function dispatch(args: string[], rt: Runtime): Promise<number> {
       return await duCommand(rest, rt);
     case "prune":
       return await pruneCommand(rest, rt);
+    case "cache-mounts":
+      return await cacheMountsCommand(rest, rt);
   }
   const hint = suggest(cmd, COMMANDS);
   throw new UsageError(

@@ -7,6 +7,7 @@ import { diskUsage, parseSize, parseUntil, prune } from "../store/mod.ts";
 import { usageFromParseArgs } from "./build_options.ts";
 import { UsageError } from "./errors.ts";
 import { openBuildStore } from "./plan.ts";
+import { removeAllCacheMounts } from "./cache_mounts_command.ts";
 
 const CACHE_DIR = { "cache-dir": { type: "string" } } as const;
 
@@ -153,6 +154,17 @@ export async function pruneCommand(args: string[], rt: Runtime): Promise<number>
       rt.writeStdout(`deleted ${e.kind} ${e.id} ${formatBytes(e.size)}\n`);
     }
   }
-  rt.writeStdout(`Total: ${formatBytes(r.freed)} reclaimed (${r.removed.length} entries)\n`);
+  let freed = r.freed;
+  let entries = r.removed.length;
+  if (values.all && until === undefined && keepStorage === undefined) {
+    // --all also empties RUN --mount=type=cache directories, as BuildKit's prune does.
+    const cm = removeAllCacheMounts(store.root);
+    freed += cm.bytes;
+    entries += cm.count;
+    if (values.verbose && cm.count > 0) {
+      rt.writeStdout(`deleted ${cm.count} cache mount(s) ${formatBytes(cm.bytes)}\n`);
+    }
+  }
+  rt.writeStdout(`Total: ${formatBytes(freed)} reclaimed (${entries} entries)\n`);
   return 0;
 }
