@@ -75,6 +75,12 @@ export interface FileOpContext {
   log?: (message: string) => void;
   /** Fail on chown names missing from /etc/passwd or /etc/group (BuildKit silently uses 0). */
   strictOwnerNames?: boolean;
+  /**
+   * Owner given to what a copy takes from op input `i` when the action has no chown
+   * (the build context: its files become root's, as in BuildKit, whoever owns them on
+   * the host). Absent: copies keep the source's uid/gid.
+   */
+  inputOwners?: Array<Owner | undefined>;
 }
 
 /** An error of one action, with host paths stripped from its message. */
@@ -167,7 +173,10 @@ export async function executeFileOp(
           let src = treeOf(a.secondaryInput ?? -1, i);
           if (src === undefined) src = await ctx.createWorkDir(undefined);
           roots.push(src);
-          await runCopy(a, { src, dest: work, owner, ctx });
+          const secondary = a.secondaryInput ?? -1;
+          const copyOwner = owner ??
+            (secondary >= 0 && secondary < n ? ctx.inputOwners?.[secondary] : undefined);
+          await runCopy(a, { src, dest: work, owner: copyOwner, ctx });
           break;
         }
         case "mkfile":

@@ -141,9 +141,11 @@ function walkFsAt(root: string): WalkFs {
         size: s.type === "file" ? s.size : 0,
         uid: s.uid,
         gid: s.gid,
-        mtimeMs: s.mtimeMs,
+        // Whole milliseconds: Bun reports fractions, Deno does not; the checksum cache is
+        // shared by both and must hit either way.
+        mtimeMs: Math.trunc(s.mtimeMs),
         ino: s.ino,
-        ctimeMs: s.ctimeMs,
+        ctimeMs: Math.trunc(s.ctimeMs),
         special: s.type === "other",
       };
     },
@@ -273,4 +275,79 @@ export function selectionChecksum(scan: ContextScan, selectors: ContextSelector[
     if (count === 0) h.update(`missing\0${src}\n`);
   }
   return `sha256:${h.digest("hex")}`;
+}
+
+/**
+ * Makes `dest` hold the scanned entries a set of COPY sources selects (all of them
+ * when `selectors` is empty), with their parent directories. Regular files are
+ * hard-linked to the context's own files when on the same file system (readers only
+ * read them; nothing ever writes into the view), copied otherwise; directories are
+ * made with the context's modes and times, symlinks recreated. Ownership stays the
+ * host's: the file op gives copies from the context to root.
+ */
+export function linkSelection(scan: ContextScan, selectors: ContextSelector[], dest: string): void {
+  const wanted = selectedPaths(scan, selectors);
+  const dirs: Array<[string, string, number]> = [];
+  let canLink = true;
+  for (const e of scan.entries) {
+    if (wanted !== undefined && !wanted.has(e.path)) continue;
+    const to = `${dest}/${e.path}`;
+    const from = `${scan.root}/${e.path}`;
+    if (e.type === "dir") {
+      fs.mkdirSync(to);
+      dirs.push([from, to, e.mode]);
+    } else if (e.type === "symlink") {
+      fs.symlinkSync(e.target ?? "", to);
+    } else if (e.digest !== "special") {
+      if (canLink) {
+        try {
+          fs.linkSync(from, to);
+          continue;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK") throw err;
+          canLink = false;
+        }
+      }
+      fs.copyFileSync(from, to);
+      fs.chmodSync(to, e.mode);
+      const st = fs.statSync(from);
+      fs.utimesSync(to, st.atime, st.mtime);
+    }
+  }
+  // Directory modes and times last, deepest first, so adding children does not move them.
+  for (const [from, to, mode] of dirs.reverse()) {
+    fs.chmodSync(to, mode);
+    const st = fs.statSync(from);
+    fs.utimesSync(to, st.atime, st.mtime);
+  }
+}
+
+/** The paths a set of selectors takes from a scan (entries, their trees and parents); undefined = all. */
+function selectedPaths(scan: ContextScan, selectors: ContextSelector[]): Set<string> | undefined {
+  if (selectors.length === 0) return undefined;
+  const out = new Set<string>();
+  for (const sel of selectors) {
+    const src = cleanSource(sel.src);
+    if (src === "") return undefined;
+    const pattern = sel.wildcard && /[*?[\\]/.test(src) ? src : undefined;
+    const roots: string[] = [];
+    for (const e of scan.entries) {
+      const under = roots.some((r) => e.path.startsWith(r + "/"));
+      const match = under ||
+        (pattern !== undefined ? filepathMatch(pattern, e.path) : e.path === src);
+      if (!match) continue;
+      out.add(e.path);
+      if (!under && e.type === "dir") roots.push(e.path);
+      if (!under) {
+        // Parents of a selected root, so that the path exists in the view.
+        let p = e.path;
+        for (let i = p.lastIndexOf("/"); i > 0; i = p.lastIndexOf("/")) {
+          p = p.slice(0, i);
+          out.add(p);
+        }
+      }
+    }
+  }
+  return out;
 }

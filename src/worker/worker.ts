@@ -37,6 +37,7 @@ import {
   type ContextScan,
   type ContextSelector,
   ContextSumCache,
+  linkSelection,
   scanContext,
   selectionChecksum,
 } from "./local_source.ts";
@@ -364,19 +365,23 @@ export class Worker {
     }
   }
 
-  /** A temporary tree with the context entries the scan selected, owned by root as BuildKit makes them. */
-  #contextView(opDigest: string): Promise<string> {
-    let p = this.#views.get(opDigest);
+  /**
+   * A temporary tree with the context entries that `selectors` take from the scan (all
+   * of them when empty), linked rather than copied where possible.
+   */
+  #contextView(opDigest: string, selectors: ContextSelector[] = []): Promise<string> {
+    const key = `${opDigest}\0${JSON.stringify(selectors)}`;
+    let p = this.#views.get(key);
     if (!p) {
       p = new Promise<string>((resolve) => {
         const scan = this.#scans.get(opDigest);
         if (!scan) throw new Error("context view requested before the context was scanned");
         const dir = fs.mkdtempSync(path.join(this.#opts.store.root, "tmp-context-"));
         this.#temp.push(dir);
-        copyContext(scan, dir);
+        linkSelection(scan, selectors, dir);
         resolve(dir);
       });
-      this.#views.set(opDigest, p);
+      this.#views.set(key, p);
     }
     return p;
   }
@@ -388,7 +393,17 @@ export class Worker {
     name: string,
   ): Promise<CacheResult> {
     const { snapshots, content } = this.#opts.store;
-    const dirs = await Promise.all(inputs.map((r) => this.materialize(r)));
+    // The context is shown to a copy with only the entries its sources select.
+    const dirs = await Promise.all(
+      inputs.map((r, i) =>
+        r.meta?.kind === "local"
+          ? this.#contextView(String(r.meta.op), selectorsFor(actions, i))
+          : this.materialize(r)
+      ),
+    );
+    const inputOwners = inputs.map((r) =>
+      r.meta?.kind === "local" ? { uid: 0, gid: 0 } : undefined
+    );
     const work = new Map<string, MutableSnapshot>();
     const createWorkDir = async (base: string | undefined): Promise<string> => {
       const baseId = base === undefined
@@ -409,6 +424,7 @@ export class Worker {
         inputs: dirs,
         createWorkDir,
         signal: ctx.signal,
+        inputOwners,
       });
       const outDir = outputs[0];
       if (outDir === undefined) throw new Error("file op produced no output");
@@ -519,34 +535,4 @@ function snapshotIdOf(
     if (r.snapshotId !== undefined && dirOf(r.snapshotId) === dir) return r.snapshotId;
   }
   return undefined;
-}
-
-/** Copies the scanned context entries into `dest` (content copied, never linked to the user's files). */
-function copyContext(scan: ContextScan, dest: string): void {
-  const root = typeof process !== "undefined" && process.getuid?.() === 0;
-  const dirs: Array<[string, number]> = [];
-  for (const e of scan.entries) {
-    const to = path.join(dest, e.path);
-    const from = path.join(scan.root, e.path);
-    if (e.type === "dir") {
-      fs.mkdirSync(to, { recursive: true });
-      dirs.push([to, e.mode]);
-    } else if (e.type === "symlink") {
-      fs.mkdirSync(path.dirname(to), { recursive: true });
-      fs.symlinkSync(e.target ?? "", to);
-    } else if (e.digest !== "special") {
-      fs.mkdirSync(path.dirname(to), { recursive: true });
-      fs.copyFileSync(from, to);
-      fs.chmodSync(to, e.mode);
-      const st = fs.statSync(from);
-      fs.utimesSync(to, st.atime, st.mtime);
-    }
-    if (root && e.digest !== "special") fs.lchownSync(to, 0, 0);
-  }
-  // Directory modes and times last, children first.
-  for (const [d, mode] of dirs.reverse()) {
-    fs.chmodSync(d, mode);
-    const st = fs.statSync(path.join(scan.root, path.relative(dest, d)));
-    fs.utimesSync(d, st.atime, st.mtime);
-  }
 }

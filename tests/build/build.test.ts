@@ -2,7 +2,7 @@
 // exported image checked by skopeo and umoci, the golden digest, and the cache rules.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
@@ -229,6 +229,27 @@ describe("build: base images and COPY semantics", () => {
     });
     assert.match(readFileSync(join(out, "passwd"), "utf8"), /^app:x:1000:1000:/m);
     assert.ok(readFileSync(join(out, "bb")).length > 100_000);
+  });
+
+  it("runBuild() gives files copied from the context to root and never touches the context", async () => {
+    const ctx = writeTree(tempDir("bk-ctx-"), {
+      Dockerfile: "FROM scratch\nCOPY owned.txt sub/ /x/\n",
+      "owned.txt": "o",
+      "sub/s": "s",
+    });
+    if (process.getuid?.() === 0) chownSync(join(ctx, "owned.txt"), 1234, 1234);
+    const before = statSync(join(ctx, "owned.txt"));
+    const out = tempDir("bk-out-");
+    await build(ctx, newStore(), { output: [`type=oci,dest=${out}/l,tar=false,name=o:1`] });
+    const bundle = join(tempDir("bk-umoci-"), "b");
+    tool("umoci", ["unpack", "--image", `${out}/l:1`, bundle]);
+    const st = statSync(join(bundle, "rootfs/x/owned.txt"));
+    if (process.getuid?.() === 0) assert.equal(`${st.uid}:${st.gid}`, "0:0");
+    const after = statSync(join(ctx, "owned.txt"));
+    assert.equal(
+      `${after.uid}:${after.gid}:${after.mode}:${after.mtimeMs}`,
+      `${before.uid}:${before.gid}:${before.mode}:${before.mtimeMs}`,
+    );
   });
 
   it("runBuild() builds only the --target stage and what it needs", async () => {
