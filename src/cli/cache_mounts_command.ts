@@ -96,11 +96,7 @@ export async function cacheMountsCommand(args: string[], rt: Runtime): Promise<n
       try {
         for (const m of selected) {
           fs.writeFileSync(path.join(stage, `${m.hash}.id`), m.id);
-          fs.cpSync(m.dir, path.join(stage, m.hash), {
-            recursive: true,
-            preserveTimestamps: true,
-            verbatimSymlinks: true,
-          });
+          cloneTree(m.dir, path.join(stage, m.hash));
         }
         await exportTar(stage, dest);
       } finally {

@@ -2,6 +2,7 @@
 
 import type { Runtime } from "../runtime/mod.ts";
 import { parseArgs } from "../runtime/mod.ts";
+import { reexecInUserNamespace } from "../runtime/mod.ts";
 import { suggest } from "../util/mod.ts";
 import { parseBuildOptions, usageFromParseArgs } from "./build_options.ts";
 import { NotImplementedError, UsageError } from "./errors.ts";
@@ -94,6 +95,9 @@ const COMMANDS = [
  */
 export async function main(args: string[], rt: Runtime): Promise<number> {
   try {
+    // Rootless: `build` by a non-root user re-runs itself in a user namespace where it is root.
+    const code = await reexecInUserNamespace(args, { warn: (t) => rt.writeStderr(t) });
+    if (code !== undefined) return code;
     return await dispatch(args, rt);
   } catch (err) {
     rt.writeStderr(renderError(err));

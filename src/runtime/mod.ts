@@ -26,3 +26,4 @@ export { default as process } from "node:process";
 export { lstatFast, readdirFast } from "./fast_fs.ts";
 export type { Stat } from "./fast_fs.ts";
 export { type FetchLike, fetchWithCa } from "./http.ts";
+export * from "./userns.ts";

@@ -14,13 +14,25 @@
  * detects it, the automatic choice then falls back to runc, and
  * {@linkcode prepareCgroupsForCrun} (root) mounts those controllers as v1.
  *
- * Rootless execution (not root) is not implemented yet: `runContainer`
- * throws {@linkcode RootlessNotImplementedError}.
+ * Rootless: an unprivileged builder re-executes itself in a user namespace
+ * where it is uid 0 (`src/runtime/userns.ts`); there `runContainer` runs the
+ * same way, with the overlay mounted with `userxattr` and the spec adjusted
+ * for the namespace (no cgroup limits, `/sys` bound from the host when the
+ * step shares the host's network, no unmapped ids). Outside any namespace a
+ * non-root process gets {@linkcode RootlessUnavailableError} saying why.
  *
  * @module
  */
 
 import { fs, fsp, os, path, process, randomBytes, spawn, spawnSync } from "../runtime/mod.ts";
+import {
+  currentIdMaps,
+  type IdMapEntry,
+  inUserNamespace,
+  isIdMapped,
+  rootlessUnavailableReason,
+  userName,
+} from "../runtime/mod.ts";
 import { findOpaqueDirs } from "./exec_changes.ts";
 import {
   copyChangesToUpper,
@@ -30,6 +42,8 @@ import {
   prepareMounts,
   removeMountStubs,
   type RootfsMode,
+  RootfsMountError,
+  runCommand,
   topLevelTargets,
   unmount,
 } from "./exec_mounts.ts";
@@ -115,15 +129,35 @@ export class RuntimeUnavailableError extends Error {
   }
 }
 
-/** Thrown by {@linkcode runContainer} when the process is not root. */
-export class RootlessNotImplementedError extends Error {
-  /** Builds the error. */
-  constructor(userns: boolean) {
+/**
+ * Thrown by {@linkcode runContainer} when the process is neither root nor
+ * uid 0 of a user namespace (the CLI re-executes a rootless build in one;
+ * this means it could not, or the library is used directly by a non-root
+ * process).
+ */
+export class RootlessUnavailableError extends Error {
+  /** Builds the error; `reason` says why no user namespace is in use. */
+  constructor(reason?: string) {
     super(
-      "rootless execution is not implemented yet: run the builder as root" +
-        (userns ? "" : " (user namespaces also look unavailable here)"),
+      "RUN steps need root or a user namespace, and this builder runs as an unprivileged " +
+        "user outside one: " +
+        (reason ?? "run it through the buildkit CLI, which enters a user namespace itself"),
     );
-    this.name = "RootlessNotImplementedError";
+    this.name = "RootlessUnavailableError";
+  }
+}
+
+/** @deprecated The old name of {@linkcode RootlessUnavailableError}. */
+export const RootlessNotImplementedError = RootlessUnavailableError;
+/** @deprecated The old name of {@linkcode RootlessUnavailableError}. */
+export type RootlessNotImplementedError = RootlessUnavailableError;
+
+/** Thrown when a RUN step asks for ids the user namespace of a rootless build does not map. */
+export class UnmappedIdError extends Error {
+  /** Builds the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UnmappedIdError";
   }
 }
 
@@ -306,13 +340,76 @@ export function findRuntime(explicit?: string): RuntimeInfo {
   return runtimeCache;
 }
 
-function userNamespacesAvailable(): boolean {
-  try {
-    const v = fs.readFileSync("/proc/sys/user/max_user_namespaces", "utf8").trim();
-    return Number(v) > 0;
-  } catch {
-    return false;
+/** The id maps of this process when it runs in a user namespace (read once). */
+let usernsCache: { uid: IdMapEntry[]; gid: IdMapEntry[] } | null | undefined;
+
+function userNamespaceMaps(): { uid: IdMapEntry[]; gid: IdMapEntry[] } | null {
+  if (usernsCache === undefined) usernsCache = inUserNamespace() ? currentIdMaps() : null;
+  return usernsCache;
+}
+
+function describeMap(map: readonly IdMapEntry[]): string {
+  return map.map((e) => e.count === 1 ? `${e.inner}` : `${e.inner}-${e.inner + e.count - 1}`)
+    .join(", ");
+}
+
+/** The login name, outside the namespace, of the user this namespace's uid 0 is. */
+function hostUser(map: readonly IdMapEntry[]): string {
+  const outer = map.find((e) => e.inner === 0)?.outer;
+  return (outer !== undefined ? userName(outer) : undefined) ?? "USER";
+}
+
+/**
+ * The user of a step in a user namespace: its uid and gid must be mapped
+ * (with only uid 0 mapped, `USER app` cannot run: the runtime's setuid would
+ * fail); supplementary groups that do not exist are left out.
+ */
+function checkIdsMapped(
+  user: { uid: number; gid: number; additionalGids: number[] },
+  maps: { uid: IdMapEntry[]; gid: IdMapEntry[] },
+  text: string | undefined,
+): { uid: number; gid: number; additionalGids: number[] } {
+  const bad: string[] = [];
+  if (!isIdMapped(user.uid, maps.uid)) bad.push(`uid ${user.uid}`);
+  if (!isIdMapped(user.gid, maps.gid)) bad.push(`gid ${user.gid}`);
+  if (bad.length > 0) {
+    throw new UnmappedIdError(
+      `cannot run as ${text ?? "root"} (${bad.join(", ")}) in the rootless build's user ` +
+        `namespace, which maps only uids ${describeMap(maps.uid)} and gids ` +
+        `${describeMap(maps.gid)}: give the user a range in /etc/subuid and /etc/subgid ` +
+        `(e.g. "${hostUser(maps.uid)}:100000:65536") and install uidmap (newuidmap)`,
+    );
   }
+  return { ...user, additionalGids: user.additionalGids.filter((g) => isIdMapped(g, maps.gid)) };
+}
+
+/**
+ * Mounts the overlay root filesystem in a user namespace: the same mount as
+ * {@linkcode mountRootfs} plus `userxattr`, without which overlayfs cannot
+ * write its `trusted.*` markers there (removing a lower directory then fails
+ * with EIO); with it the markers are `user.overlay.*`. Falls back to
+ * `mountRootfs` (a copy) when the mount fails and one lower dir is given.
+ */
+async function mountRootfsInUserns(
+  rootfs: string,
+  options: { lowerDirs: string[]; upperDir: string; workDir: string; mode: RootfsMode | "auto" },
+): Promise<RootfsMode> {
+  const all = [...options.lowerDirs, options.upperDir, options.workDir];
+  if (options.mode === "copy" || all.some((p) => /[,:\\\n]/.test(p))) {
+    return await mountRootfs(rootfs, options);
+  }
+  await fsp.mkdir(options.workDir, { recursive: true });
+  const lower = [...options.lowerDirs].reverse().join(":");
+  const opts =
+    `lowerdir=${lower},upperdir=${options.upperDir},workdir=${options.workDir},userxattr`;
+  const r = await runCommand("mount", ["-t", "overlay", "overlay", "-o", opts, rootfs]);
+  if (r.code === 0) return "overlay";
+  if (options.mode === "overlay" || options.lowerDirs.length !== 1) {
+    throw new RootfsMountError(
+      `mounting the overlay root filesystem in the user namespace failed: ${r.stderr}`,
+    );
+  }
+  return await mountRootfs(rootfs, { ...options, mode: "copy" });
 }
 
 function capLastCap(): number {
@@ -385,7 +482,8 @@ function logErrors(logFile: string): string[] {
  * bundle. On abort the container is killed (`kill <id> KILL`, `delete -f`)
  * and the promise rejects with the signal's reason.
  *
- * @throws {RootlessNotImplementedError} when not root.
+ * @throws {RootlessUnavailableError} when neither root nor in a user namespace.
+ * @throws {UnmappedIdError} when the step's user does not exist in the user namespace.
  * @throws {RuntimeUnavailableError} when no runtime can run here.
  * @throws {ExecRuntimeError} when the runtime fails to start the process.
  *
@@ -402,7 +500,8 @@ function logErrors(logFile: string): string[] {
  */
 export async function runContainer(req: ExecRequest): Promise<ExecResult> {
   req.signal?.throwIfAborted();
-  if (process.getuid?.() !== 0) throw new RootlessNotImplementedError(userNamespacesAvailable());
+  if (process.getuid?.() !== 0) throw new RootlessUnavailableError(rootlessUnavailableReason());
+  const userns = userNamespaceMaps();
   const rt = findRuntime(req.runtime);
   const upperDir = path.resolve(req.upperDir);
   const lowerDirs = req.rootLowerDirs.map((d) => path.resolve(d));
@@ -422,15 +521,14 @@ export async function runContainer(req: ExecRequest): Promise<ExecResult> {
   try {
     await fsp.mkdir(rootfs);
     await fsp.mkdir(stateDir, { mode: 0o700 });
-    mode = await mountRootfs(rootfs, {
-      lowerDirs,
-      upperDir,
-      workDir,
-      mode: req.rootfsMode ?? "auto",
-    });
+    const mountOptions = { lowerDirs, upperDir, workDir, mode: req.rootfsMode ?? "auto" };
+    mode = userns !== null
+      ? await mountRootfsInUserns(rootfs, mountOptions)
+      : await mountRootfs(rootfs, mountOptions);
     mounted = mode === "overlay";
 
-    const user = await resolveExecUser(rootfs, req.user);
+    const resolved = await resolveExecUser(rootfs, req.user);
+    const user = userns !== null ? checkIdsMapped(resolved, userns, req.user) : resolved;
     const cwdAbs = await resolveInRoot(rootfs, req.cwd);
     if (!fs.existsSync(cwdAbs)) await fsp.mkdir(cwdAbs, { recursive: true, mode: 0o755 });
 
@@ -451,6 +549,9 @@ export async function runContainer(req: ExecRequest): Promise<ExecResult> {
 
     const limitsText = fs.readFileSync("/proc/self/limits", "utf8");
     const bnd = boundingSet();
+    const usernsSpec = userns !== null
+      ? { ownNetwork: req.network === "none", ttyGroup: isIdMapped(5, userns.gid) }
+      : undefined;
     const spec = generateSpec(
       {
         args: req.args,
@@ -470,9 +571,13 @@ export async function runContainer(req: ExecRequest): Promise<ExecResult> {
         mounts: prepared.mounts,
         capLastCap: capLastCap(),
         ...(bnd !== undefined ? { boundingSet: bnd } : {}),
+        ...(usernsSpec !== undefined ? { userNamespace: usernsSpec } : {}),
       },
     );
-    const defaults = defaultMounts({ insecure: req.security === "insecure" });
+    const defaults = defaultMounts({
+      insecure: req.security === "insecure",
+      ...(usernsSpec !== undefined ? { userNamespace: usernsSpec } : {}),
+    });
     const targets = topLevelTargets([
       ...defaults.map((m) => ({ destination: m.destination, kind: "dir" as const })),
       { destination: "/etc/hosts", kind: "file" },
@@ -519,7 +624,12 @@ export async function runContainer(req: ExecRequest): Promise<ExecResult> {
     if (errors.length > 0 && succeeded) {
       // Surface clean-up failures only when nothing else is being thrown.
       // deno-lint-ignore no-unsafe-finally
-      throw new AggregateError(errors, `cleaning up after the container failed`);
+      throw new AggregateError(
+        errors,
+        `cleaning up after the container failed: ${
+          errors.map((e) => e instanceof Error ? e.message : String(e)).join("; ")
+        }`,
+      );
     }
   }
 }

@@ -172,6 +172,10 @@ export interface OciSpec {
     namespaces: Array<{ type: string }>;
     maskedPaths: string[];
     readonlyPaths: string[];
+    /**
+     * Device cgroup rules. Kept in a user namespace too: crun and runc run
+     * without cgroups there (rootless cgroup manager) and skip them.
+     */
     resources: { devices: Array<{ allow: boolean; access: string }> };
     cgroupsPath?: string;
   };
@@ -318,10 +322,50 @@ export function resolvConfContent(
   return kept.join("\n") + "\n";
 }
 
-/** runc's default mounts, with BuildKit's `/dev/shm` and read-only `/sys` and cgroupfs. */
-export function defaultMounts(options: { insecure: boolean }): OciMount[] {
+/**
+ * How a RUN step differs when the builder itself runs in a user namespace
+ * (rootless): what that namespace lets the runtime mount.
+ */
+export interface UserNamespaceSpec {
+  /**
+   * Whether the step gets its own network namespace (`network=none`): sysfs
+   * can only be mounted by the owner of the network namespace, so with the
+   * host's network `/sys` is a read-only bind of the host's instead (as
+   * BuildKit's rootless mode does).
+   */
+  ownNetwork: boolean;
+  /** Whether gid 5 (tty) exists in the namespace; else devpts is mounted without `gid=5`. */
+  ttyGroup: boolean;
+}
+
+/** Options of {@linkcode defaultMounts}. */
+export interface DefaultMountsOptions {
+  /** `security=insecure`: writable `/sys`. */
+  insecure: boolean;
+  /**
+   * Set when the builder runs in a user namespace: no cgroupfs mount (the
+   * host's cgroups are not the namespace's), `/sys` bound from the host
+   * without a network namespace, devpts without an unmapped `gid=`.
+   */
+  userNamespace?: UserNamespaceSpec;
+}
+
+/**
+ * runc's default mounts, with BuildKit's `/dev/shm` and read-only `/sys` and
+ * cgroupfs; adjusted for a user namespace (see {@linkcode DefaultMountsOptions}).
+ *
+ * @example
+ * ```ts
+ * import { defaultMounts } from "./exec_spec.ts";
+ * const m = defaultMounts({ insecure: false, userNamespace: { ownNetwork: false, ttyGroup: false } });
+ * console.assert(m.find((x) => x.destination === "/sys")?.type === "bind");
+ * console.assert(!m.some((x) => x.destination === "/sys/fs/cgroup"));
+ * ```
+ */
+export function defaultMounts(options: DefaultMountsOptions): OciMount[] {
   const ro = options.insecure ? [] : ["ro"];
-  return [
+  const userns = options.userNamespace;
+  const mounts: OciMount[] = [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     {
       destination: "/dev",
@@ -360,6 +404,24 @@ export function defaultMounts(options: { insecure: boolean }): OciMount[] {
       options: ["nosuid", "noexec", "nodev", "relatime", ...ro],
     },
   ];
+  if (userns === undefined) return mounts;
+  const out: OciMount[] = [];
+  for (const m of mounts) {
+    if (m.destination === "/sys/fs/cgroup") continue;
+    if (m.destination === "/sys" && !userns.ownNetwork) {
+      out.push({
+        destination: "/sys",
+        type: "bind",
+        source: "/sys",
+        options: ["rbind", "nosuid", "noexec", "nodev", ...ro],
+      });
+    } else if (m.destination === "/dev/pts" && !userns.ttyGroup) {
+      out.push({ ...m, options: (m.options ?? []).filter((o) => !o.startsWith("gid=")) });
+    } else {
+      out.push(m);
+    }
+  }
+  return out;
 }
 
 /** The process part of {@linkcode generateSpec}'s input. */
@@ -406,6 +468,12 @@ export interface SpecOptions {
   rootPath?: string;
   /** `linux.cgroupsPath`; default: left to the runtime. */
   cgroupsPath?: string;
+  /**
+   * Set when the builder runs in a user namespace (rootless): the mounts of
+   * {@linkcode defaultMounts} for it. No `cgroupsPath` is set there: the
+   * runtime sees it is in a user namespace and runs without cgroup limits.
+   */
+  userNamespace?: UserNamespaceSpec;
 }
 
 /**
@@ -434,8 +502,9 @@ export function generateSpec(proc: SpecProcess, options: SpecOptions): OciSpec {
     });
   const namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   if (options.network === "none") namespaces.push({ type: "network" });
+  const userns = options.userNamespace;
   const mounts: OciMount[] = [
-    ...defaultMounts({ insecure }),
+    ...defaultMounts({ insecure, ...(userns !== undefined ? { userNamespace: userns } : {}) }),
     {
       destination: "/etc/hosts",
       type: "bind",
