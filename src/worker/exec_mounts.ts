@@ -357,6 +357,8 @@ export function removeMountStubs(dir: string, stubs: MountStubs): void {
   for (const par of stubs.parents) {
     if (!untouched.has(par.rel)) continue;
     const p = path.join(dir, par.rel);
+    // A parent that was itself a stub (made for an earlier target) is gone already.
+    if (!fs.existsSync(p)) continue;
     let st = fs.lstatSync(p, { bigint: true });
     if (st.mtimeNs !== par.mtimeNsBefore) {
       setMtimeNs(p, par.mtimeNsBefore);

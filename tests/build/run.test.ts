@@ -252,6 +252,15 @@ describe("build: RUN", () => {
     assert.ok(x[0] < y[1] && y[0] < x[1], "the two sleeps overlapped in time");
   });
 
+  it("runs on a root filesystem without /etc and leaves no mount stubs behind", async () => {
+    const ctx = writeTree(tempDir("bk-run-"), {
+      Dockerfile: "FROM scratch\nCOPY --from=busybox /bin/busybox /bin/sh\nRUN echo hi > /x\n",
+    });
+    const out = tempDir("bk-run-out-");
+    await build(ctx, newStore(), withBase({ output: [`type=local,dest=${out}`] }));
+    assert.deepEqual(readdirSync(out).sort(), ["bin", "x"]);
+  });
+
   it("gives RUN --network=none only the loopback interface", async () => {
     const ctx = writeTree(tempDir("bk-run-"), {
       Dockerfile: "FROM busybox\nRUN --network=none ls /sys/class/net > /ifaces\n",
