@@ -108,9 +108,14 @@ export function buildExec(
   }
   planned.sort((a, b) => (a.mount.dest < b.mount.dest ? -1 : a.mount.dest > b.mount.dest ? 1 : 0));
 
-  const env = params.env.some((e) => e.startsWith("PATH="))
+  let env = params.env.some((e) => e.startsWith("PATH="))
     ? params.env
     : [`PATH=${DEFAULT_PATH_ENV}`, ...params.env];
+  // As BuildKit's client: the first SSH mount's socket becomes SSH_AUTH_SOCK unless set.
+  const ssh = params.mounts.find((m) => m.type === "ssh");
+  if (ssh !== undefined && !env.some((e) => e.startsWith("SSH_AUTH_SOCK="))) {
+    env = [...env, `SSH_AUTH_SOCK=${ssh.dest}`];
+  }
   const meta: ExecMeta = { args: [...params.args], cwd: params.cwd };
   if (env.length > 0) meta.env = env;
   if (params.user) meta.user = params.user;

@@ -27,3 +27,4 @@ export { lstatFast, readdirFast } from "./fast_fs.ts";
 export type { Stat } from "./fast_fs.ts";
 export { type FetchLike, fetchWithCa } from "./http.ts";
 export * from "./userns.ts";
+export * as net from "node:net";

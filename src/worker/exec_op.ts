@@ -11,7 +11,7 @@
 import type { ExecOp, Mount } from "../llb/mod.ts";
 import type { ExecContext } from "../solver/mod.ts";
 import { type CacheResult, cloneTree, type Store } from "../store/mod.ts";
-import { createHash, fs, path, process } from "../runtime/mod.ts";
+import { createHash, fs, net, path, process } from "../runtime/mod.ts";
 import type { ExecMount } from "./exec_mounts.ts";
 import { runContainer } from "./exec_runtime.ts";
 import { upperToChanges } from "./exec_changes.ts";
@@ -215,9 +215,13 @@ export async function runExecOp(
             })`,
           );
         }
+        // The step gets a socket of its own that forwards to the agent: the executor sets
+        // the owner and mode the step asks for, which must not touch the user's socket.
+        const proxy = path.join(tmp, `ssh-${mounts.length}.sock`);
+        release.push(await forwardSocket(proxy, socket));
         mounts.push({
           type: "ssh",
-          socket,
+          socket: proxy,
           dest: m.dest,
           uid: o.uid ?? 0,
           gid: o.gid ?? 0,
@@ -287,4 +291,34 @@ export async function runExecOp(
     for (const r of release.reverse()) r();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Listens on `listenPath` and pipes every connection to the Unix socket `target`. */
+export function forwardSocket(listenPath: string, target: string): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const conns = new Set<net.Socket>();
+    const server = net.createServer((client) => {
+      const upstream = net.createConnection(target);
+      conns.add(client);
+      conns.add(upstream);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+        conns.delete(client);
+        conns.delete(upstream);
+      };
+      client.on("error", end);
+      upstream.on("error", end);
+      client.on("close", end);
+      upstream.on("close", end);
+    });
+    server.on("error", reject);
+    server.listen(listenPath, () =>
+      resolve(() => {
+        for (const c of conns) c.destroy();
+        server.close();
+      }));
+  });
 }

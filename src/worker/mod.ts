@@ -29,5 +29,5 @@ export {
 export type { ExecRequest, ExecResult } from "./exec_runtime.ts";
 export { upperToChanges } from "./exec_changes.ts";
 export { resolveExecUser } from "./exec_user.ts";
-export { ExecFailedError, runExecOp } from "./exec_op.ts";
+export { ExecFailedError, forwardSocket, runExecOp } from "./exec_op.ts";
 export type { ExecSettings } from "./exec_op.ts";

@@ -11,6 +11,8 @@ import { DockerfileError } from "../../src/dockerfile/mod.ts";
 import type { BuildSettings } from "../../src/build/mod.ts";
 import type { Store } from "../../src/store/mod.ts";
 import { makeBusyboxLayout } from "../_fixtures/busybox_image.ts";
+import { forwardSocket } from "../../src/worker/mod.ts";
+import * as net from "node:net";
 import { build, newStore, tempDir, tool, writeTree } from "./_helpers.ts";
 
 let busybox = "";
@@ -259,6 +261,41 @@ describe("build: RUN", () => {
     const out = tempDir("bk-run-out-");
     await build(ctx, newStore(), withBase({ output: [`type=local,dest=${out}`] }));
     assert.deepEqual(readdirSync(out).sort(), ["bin", "x"]);
+  });
+
+  it("forwards an SSH agent socket with the owner and mode the mount asks for, leaving the host's alone", async () => {
+    const dir = tempDir("bk-ssh-");
+    const agent = join(dir, "agent.sock");
+    const server = net.createServer((c) => c.on("data", () => c.end("pong\n")));
+    await new Promise<void>((r) => server.listen(agent, r));
+    const before = statSync(agent).mode;
+    try {
+      const ctx = writeTree(tempDir("bk-run-"), {
+        Dockerfile:
+          'FROM busybox\nRUN --mount=type=ssh,mode=741,uid=100,gid=102 stat -c "%u %g %a %F" $SSH_AUTH_SOCK > /sock\n',
+      });
+      const out = tempDir("bk-run-out-");
+      await build(
+        ctx,
+        newStore(),
+        withBase({ exec: { ssh: { default: agent } }, output: [`type=local,dest=${out}`] }),
+      );
+      assert.equal(readFileSync(join(out, "sock"), "utf8"), "100 102 741 socket\n");
+      assert.equal(statSync(agent).mode, before, "the host's agent socket is untouched");
+      // The forwarder itself carries bytes both ways.
+      const close = await forwardSocket(join(dir, "proxy.sock"), agent);
+      const reply = await new Promise<string>((resolve, reject) => {
+        const c = net.createConnection(join(dir, "proxy.sock"), () => c.write("ping"));
+        let got = "";
+        c.on("data", (d) => (got += d.toString()));
+        c.on("end", () => resolve(got));
+        c.on("error", reject);
+      });
+      close();
+      assert.equal(reply, "pong\n");
+    } finally {
+      server.close();
+    }
   });
 
   it("gives RUN --network=none only the loopback interface", async () => {
