@@ -205,6 +205,7 @@ export async function fetchToken(
   );
   let res: Response;
   const signal = options.signal;
+  const sentAt = now();
   if (creds?.identityToken !== undefined) {
     const form = new URLSearchParams();
     form.set("grant_type", "refresh_token");
@@ -232,7 +233,9 @@ export async function fetchToken(
   if (!res.ok) {
     throw new RegistryError("Cannot get a registry token", {
       status: res.status,
-      request: `${creds?.identityToken !== undefined ? "POST" : "GET"} ${redactUrl(url.origin + url.pathname)}`,
+      request: `${creds?.identityToken !== undefined ? "POST" : "GET"} ${
+        redactUrl(url.origin + url.pathname)
+      }`,
       secrets,
     });
   }
@@ -253,9 +256,9 @@ export async function fetchToken(
   const expiresIn = typeof body.expires_in === "number" && body.expires_in >= MIN_TOKEN_LIFETIME_S
     ? body.expires_in
     : MIN_TOKEN_LIFETIME_S;
-  const issued = typeof body.issued_at === "string" ? Date.parse(body.issued_at) : NaN;
-  const start = Number.isNaN(issued) ? now() : Math.min(issued, now());
-  const out: BearerToken = { token, expiresAt: start + expiresIn * 1000 };
+  // The lifetime counts from when the request was sent, by the local clock: `issued_at`
+  // is the server's clock, and a skew between the two must not make every token stale.
+  const out: BearerToken = { token, expiresAt: sentAt + expiresIn * 1000 };
   if (typeof body.refresh_token === "string") out.refreshToken = body.refresh_token;
   return out;
 }
@@ -365,7 +368,10 @@ export class RegistryAuth {
    * The `Authorization` header for a request needing `scopes`, or
    * `undefined` when no challenge has been seen (anonymous).
    */
-  async authorization(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+  async authorization(
+    scopes: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const c = this.#challenge;
     if (c === undefined) return undefined;
     const creds = await this.credentials();

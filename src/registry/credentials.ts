@@ -129,11 +129,9 @@ function readConfig(file: string): ConfigFile | undefined {
       throw new Error("not a JSON object");
     }
     return value as ConfigFile;
-  } catch (e) {
+  } catch {
     // The parser's message may quote the file, secrets included: keep only the file name.
-    throw new CredentialError(`Cannot parse ${file}: it is not a valid JSON object`, {
-      cause: undefined,
-    });
+    throw new CredentialError(`Cannot parse ${file}: it is not a valid JSON object`);
   }
 }
 
@@ -351,7 +349,11 @@ export async function saveCredentials(
   if (helper !== undefined) {
     const payload = credentials.identityToken !== undefined
       ? { ServerURL: key, Username: "<token>", Secret: credentials.identityToken }
-      : { ServerURL: key, Username: credentials.username ?? "", Secret: credentials.password ?? "" };
+      : {
+        ServerURL: key,
+        Username: credentials.username ?? "",
+        Secret: credentials.password ?? "",
+      };
     const r = await helperRunner(options)(helper, "store", JSON.stringify(payload));
     if (r.code !== 0) {
       throw new CredentialError(

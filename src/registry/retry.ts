@@ -24,6 +24,8 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   /** Cancels the waits. */
   signal?: AbortSignal;
+  /** Decides which errors are retried (default {@linkcode isRetryable}). */
+  retryIf?: (error: unknown) => boolean;
 }
 
 /**
@@ -102,7 +104,7 @@ export async function withRetry<T>(
     try {
       return await fn(attempt);
     } catch (e) {
-      if (attempt >= attempts || !isRetryable(e)) throw e;
+      if (attempt >= attempts || !(options.retryIf ?? isRetryable)(e)) throw e;
       const wanted = e instanceof RegistryError && e.retryAfterMs !== undefined
         ? e.retryAfterMs
         : base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
