@@ -18,12 +18,15 @@ import {
   exportOciLayout,
   exportTar,
   imageIdFileText,
+  loadIntoDocker,
   metadataFileText,
   type OutputSpec,
 } from "../exporter/mod.ts";
 import { type ConvertResult, dockerfileToLlb } from "../frontend/mod.ts";
 import type { Definition } from "../llb/mod.ts";
-import { normalizeReference, type Platform, platformToOci } from "../oci/mod.ts";
+import { normalizeReference, parseReference, type Platform, platformToOci } from "../oci/mod.ts";
+import { pushImage, type RegistryClientOptions } from "../registry/mod.ts";
+import { withRegistryPulls } from "./registry_images.ts";
 import type { ProgressEvent, ProgressSink } from "../progress/mod.ts";
 import { fs, path } from "../runtime/mod.ts";
 import { SolveError, Solver, type VertexOutcome } from "../solver/mod.ts";
@@ -65,6 +68,20 @@ export interface BuildSettings {
   metadataFile?: string;
   /** Secrets, SSH agents, entitlements and the OCI runtime for RUN steps. */
   exec?: ExecSettings;
+  /** Registries: `--pull`, insecure registries, client options (credentials, TLS). */
+  registry?: RegistrySettings;
+}
+
+/** How the build talks to registries. */
+export interface RegistrySettings {
+  /** `--pull`: resolve base image tags again even when pulled recently. */
+  pull?: boolean;
+  /** Registries reachable over plain HTTP or with untrusted certificates (`--insecure-registry`). */
+  insecureRegistries?: string[];
+  /** Extra client options (a fetch with a CA, credentials) — tests and embedders. */
+  clientOptions?: RegistryClientOptions;
+  /** Where `--load` sends the image (a unix socket path); default: DOCKER_HOST or /var/run/docker.sock. */
+  dockerHost?: string;
 }
 
 /** The Dockerfile and its context. */
@@ -119,11 +136,21 @@ export async function runBuild(
   const internal = internalVertex(progress, now);
 
   // 1. The frontend: Dockerfile → graph + image config.
-  const resolver = createImageResolver({
-    store,
-    namedContexts: settings.buildContexts,
-    cwd: services.cwd,
-  });
+  const clientOptions: RegistryClientOptions = {
+    ...(settings.registry?.clientOptions ?? {}),
+    ...(settings.registry?.insecureRegistries
+      ? { insecureRegistries: settings.registry.insecureRegistries }
+      : {}),
+  };
+  const resolver = withRegistryPulls(
+    createImageResolver({ store, namedContexts: settings.buildContexts, cwd: services.cwd }),
+    {
+      store,
+      pull: settings.registry?.pull ?? false,
+      clientOptions,
+      warn: (m) => progress.write({ type: "warning", rule: "Pull", detail: m, time: now() }),
+    },
+  );
   const convert = await internal(
     `[internal] load build definition from ${path.basename(input.dockerfile.name)}`,
     () =>
@@ -156,10 +183,13 @@ export async function runBuild(
   checkEntitlements(convert.definition, input.dockerfile.name, settings.exec?.entitlements ?? []);
 
   // 2. Solve.
-  const imageOut = settings.outputs.find((o) => o.type === "oci" || o.type === "docker");
-  const img = imageOut && (imageOut.type === "oci" || imageOut.type === "docker")
-    ? imageOut.image
-    : undefined;
+  const imageOut = settings.outputs.find((o) =>
+    o.type === "oci" || o.type === "docker" || o.type === "image"
+  );
+  const img =
+    imageOut && (imageOut.type === "oci" || imageOut.type === "docker" || imageOut.type === "image")
+      ? imageOut.image
+      : undefined;
   const compression = img?.compression === "zstd"
     ? "zstd"
     : img?.compression === "uncompressed"
@@ -244,7 +274,13 @@ export async function runBuild(
         );
       }
       for (const o of settings.outputs) {
-        exported.push(await exportOne(o, built, ref, names, worker, store));
+        exported.push(
+          await exportOne(o, built, ref, names, worker, store, {
+            clientOptions,
+            dockerHost: settings.registry?.dockerHost,
+            ...(services.signal ? { signal: services.signal } : {}),
+          }),
+        );
       }
       return built;
     });
@@ -268,8 +304,30 @@ async function exportOne(
   names: string[],
   worker: Worker,
   store: Store,
+  extra: {
+    clientOptions: RegistryClientOptions;
+    dockerHost: string | undefined;
+    signal?: AbortSignal;
+  },
 ): Promise<string> {
   switch (o.type) {
+    case "image": {
+      const targets = o.image.names.length > 0
+        ? o.image.names.map((n) => normalizeReference(n))
+        : names;
+      for (const n of targets) await store.images.tag(n, built.manifestDescriptor);
+      if (!o.push) return `image store: ${targets.join(", ")}`;
+      const insecure = o.insecure ? targets.map((t) => parseReference(t).domain) : [];
+      const opts: RegistryClientOptions = {
+        ...extra.clientOptions,
+        insecureRegistries: [...(extra.clientOptions.insecureRegistries ?? []), ...insecure],
+        ...(extra.signal ? { signal: extra.signal } : {}),
+      };
+      for (const n of targets) {
+        await pushImage(n, store.content, { root: built.manifestDescriptor, clientOptions: opts });
+      }
+      return `pushed ${targets.join(", ")}`;
+    }
     case "oci":
       await exportOciLayout({
         store: store.content,
@@ -280,6 +338,15 @@ async function exportOne(
       });
       return `oci ${o.tar ? "tarball" : "layout"} → ${o.dest}`;
     case "docker":
+      if (o.dest === "") {
+        await loadIntoDocker({
+          store: store.content,
+          descriptor: built.manifestDescriptor,
+          names,
+          ...(extra.dockerHost !== undefined ? { host: extra.dockerHost } : {}),
+        });
+        return `loaded into Docker: ${names.join(", ") || built.configDescriptor.digest}`;
+      }
       await exportDockerArchive({
         store: store.content,
         descriptor: built.manifestDescriptor,

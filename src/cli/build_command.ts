@@ -66,6 +66,15 @@ export async function buildCommand(opts: BuildOptions, rt: Runtime): Promise<num
           ...(opts.iidfile !== undefined ? { iidfile: opts.iidfile } : {}),
           ...(opts.metadataFile !== undefined ? { metadataFile: opts.metadataFile } : {}),
           exec,
+          registry: {
+            pull: opts.pull,
+            insecureRegistries: [
+              ...opts.insecureRegistries,
+              ...(rt.env("BUILDKIT_INSECURE_REGISTRIES") ?? "").split(",").map((x) => x.trim())
+                .filter(Boolean),
+            ],
+            ...(rt.env("DOCKER_HOST") !== undefined ? { dockerHost: rt.env("DOCKER_HOST")! } : {}),
+          },
         }, { store, progress: sink, signal: ctl.signal, cwd: rt.cwd() }),
     );
     sink.close();

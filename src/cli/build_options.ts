@@ -41,6 +41,14 @@ export interface BuildOptions {
   allow: string[];
   /** `--oci-runtime PATH`: crun or runc to use. */
   ociRuntime?: string;
+  /** `--push`: shorthand for `-o type=registry` with the `-t` names. */
+  push: boolean;
+  /** `--load`: shorthand for `-o type=docker` (into the Docker daemon). */
+  load: boolean;
+  /** `--pull`: resolve base image tags again. */
+  pull: boolean;
+  /** `--insecure-registry HOST[:PORT]`: plain HTTP or untrusted certificates allowed there. */
+  insecureRegistries: string[];
 }
 
 const BUILD_FLAGS = {
@@ -65,16 +73,17 @@ const BUILD_FLAGS = {
   ssh: { type: "string", multiple: true },
   allow: { type: "string", multiple: true },
   "oci-runtime": { type: "string" },
+  push: { type: "boolean" },
+  load: { type: "boolean" },
+  pull: { type: "boolean" },
+  "insecure-registry": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** buildx flags that later issues implement; accepted by name so the error can say so. */
 const LATER_FLAGS: Record<string, string> = {
-  push: "pushing to a registry",
-  load: "loading into a Docker daemon",
   "cache-from": "cache import",
   "cache-to": "cache export",
-  pull: "pulling base images",
   "add-host": "--add-host",
   "shm-size": "--shm-size",
   ulimit: "--ulimit",
@@ -185,8 +194,21 @@ export function parseBuildOptions(
     }
   }
   if (v["oci-runtime"] !== undefined) out.ociRuntime = v["oci-runtime"];
+  out.push = v.push ?? false;
+  out.load = v.load ?? false;
+  out.pull = v.pull ?? false;
+  out.insecureRegistries = (v["insecure-registry"] ?? []).flatMap((r) => r.split(",")).map((r) =>
+    r.trim()
+  )
+    .filter(Boolean);
+
   out.tags = [...(v.tag ?? [])];
   out.outputs = [...(v.output ?? [])];
+  if (out.push) {
+    if (out.tags.length === 0) throw new UsageError("--push needs at least one -t NAME to push to");
+    out.outputs.push(`type=registry,"name=${out.tags.join(",")}"`);
+  }
+  if (out.load) out.outputs.push("type=docker");
   out.noCache = v["no-cache"] ?? false;
   out.noCacheFilter = [...(v["no-cache-filter"] ?? [])];
   return out;
@@ -209,6 +231,10 @@ function emptyOptions(context: string): BuildOptions {
     secrets: [],
     ssh: [],
     allow: [],
+    push: false,
+    load: false,
+    pull: false,
+    insecureRegistries: [],
   };
 }
 

@@ -9,6 +9,7 @@ import { NotImplementedError, UsageError } from "./errors.ts";
 import { planBuild, readDockerfileArg } from "./plan.ts";
 import { buildCommand } from "./build_command.ts";
 import { cacheMountsCommand } from "./cache_mounts_command.ts";
+import { loginCommand, logoutCommand } from "./login_command.ts";
 import { duCommand, imagesCommand, pruneCommand, rmiCommand } from "./store_commands.ts";
 import { renderError } from "./render_error.ts";
 import { VERSION } from "./version.ts";
@@ -32,6 +33,9 @@ Commands:
                                  Remove build cache
   cache-mounts ls|export FILE|import FILE|rm [--id ID]...
                                  Move RUN --mount=type=cache contents between machines
+  login [-u USER] [--password-stdin] [REGISTRY]
+                                 Save registry credentials (docker's config.json)
+  logout [REGISTRY]              Remove them
   version                        Print the version
 
 Every command takes --cache-dir DIR (default: $BUILDKIT_CACHE_DIR, then
@@ -68,6 +72,12 @@ Options:
       --ssh stringArray         SSH agent socket for RUN --mount=type=ssh (default or ID=SOCKET)
       --allow stringArray       Entitlements: network.host, security.insecure
       --oci-runtime string      crun or runc to run RUN steps (default: on PATH, crun preferred)
+      --push                    Push the image to the registry of each -t name (= -o type=registry)
+      --load                    Load the image into the Docker daemon (= -o type=docker)
+      --pull                    Resolve base image tags again (default: reuse a tag pulled < 24 h ago)
+      --insecure-registry stringArray
+                                Allow plain HTTP / untrusted TLS for this registry (also
+                                $BUILDKIT_INSECURE_REGISTRIES); localhost is always allowed
 
 Outputs (-o): type=oci,dest=FILE.tar|DIR[,tar=false] · type=docker,dest=FILE.tar ·
 type=local,dest=DIR · type=tar,dest=FILE · DIR (local) · - (tar to stdout);
@@ -132,6 +142,10 @@ async function dispatch(args: string[], rt: Runtime): Promise<number> {
       return await pruneCommand(rest, rt);
     case "cache-mounts":
       return await cacheMountsCommand(rest, rt);
+    case "login":
+      return await loginCommand(rest, rt);
+    case "logout":
+      return await logoutCommand(rest, rt);
   }
   const hint = suggest(cmd, COMMANDS);
   throw new UsageError(

@@ -66,6 +66,15 @@ function pickImage(images: readonly WalkedImage[], root: Descriptor): WalkedImag
 export async function exportDockerArchive(
   options: ExportDockerArchiveOptions,
 ): Promise<ExportResult> {
+  const { stream, result } = await dockerArchiveStream(options);
+  await writeTar(options.dest, stream);
+  return result;
+}
+
+/** The `docker load` tarball of an image as a stream (for a file, stdout or a daemon). */
+export async function dockerArchiveStream(
+  options: Omit<ExportDockerArchiveOptions, "dest">,
+): Promise<{ stream: ReadableStream<Uint8Array>; result: ExportResult }> {
   const names = normalizeNames(options.names ?? []);
   const { blobs, images } = await walkImage(options.store, options.descriptor);
   const image = pickImage(images, options.descriptor);
@@ -74,6 +83,8 @@ export async function exportDockerArchive(
     index,
     dockerManifest: dockerManifestJson(image, names),
   });
-  await writeTar(options.dest, createTarStream(entries));
-  return { descriptor: options.descriptor, names, blobs: blobs.length };
+  return {
+    stream: createTarStream(entries),
+    result: { descriptor: options.descriptor, names, blobs: blobs.length },
+  };
 }

@@ -37,3 +37,4 @@ export * from "./local.ts";
 export * from "./tar.ts";
 export * from "./outputs.ts";
 export * from "./metadata.ts";
+export * from "./docker_load.ts";

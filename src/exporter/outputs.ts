@@ -102,6 +102,14 @@ export type OutputSpec =
   | {
     /** Build without exporting (result stays in the cache). */
     type: "cacheonly";
+  }
+  | {
+    /** The image store under `name=`, pushed to the registry with `push=true` (`type=registry`). */
+    type: "image";
+    push: boolean;
+    /** `registry.insecure=true`: plain HTTP or an untrusted certificate is fine for this registry. */
+    insecure: boolean;
+    image: ImageOutputOptions;
   };
 
 /**
@@ -237,7 +245,6 @@ export function parseAnnotationKey(key: string, value: string): AnnotationSpec |
 /** Keys BuildKit's image exporters accept but that have no effect for file outputs here. */
 const IGNORED_IMAGE_KEYS = new Set([
   "push-by-digest",
-  "registry.insecure",
   "unpack",
   "store",
   "dangling-name-prefix",
@@ -249,9 +256,9 @@ const IGNORED_IMAGE_KEYS = new Set([
 
 function parseImageAttrs(
   spec: string,
-  type: "oci" | "docker",
+  type: "oci" | "docker" | "image",
   attrs: ReadonlyMap<string, string>,
-): { image: ImageOutputOptions; tar: boolean } {
+): { image: ImageOutputOptions; tar: boolean; push: boolean; insecure: boolean } {
   const image: ImageOutputOptions = {
     names: [],
     compression: "gzip",
@@ -260,6 +267,8 @@ function parseImageAttrs(
     annotations: [],
   };
   let tar = true;
+  let push = false;
+  let insecure = false;
   for (const [key, value] of attrs) {
     const annotation = parseAnnotationKey(key, value);
     if (annotation !== undefined) {
@@ -271,9 +280,16 @@ function parseImageAttrs(
         image.names.push(...value.split(",").filter((n) => n !== ""));
         break;
       case "push":
-        if (boolAttr(spec, key, value, true)) {
-          throw new OutputNotImplementedError(`${type},push=true`, "registry push comes later");
+        push = boolAttr(spec, key, value, true);
+        if (push && type !== "image") {
+          throw new OutputSpecError(
+            `push=true needs type=image or type=registry, not ${type}`,
+            spec,
+          );
         }
+        break;
+      case "registry.insecure":
+        insecure = boolAttr(spec, key, value, true);
         break;
       case "tar":
         if (type === "docker") {
@@ -353,7 +369,7 @@ function parseImageAttrs(
       throw new OutputSpecError('cannot export annotations with "oci-mediatypes=false"', spec);
     }
   }
-  return { image, tar };
+  return { image, tar, push, insecure };
 }
 
 function parseFsAttrs(
@@ -440,12 +456,7 @@ export function parseOutput(spec: string): OutputSpec {
     case "docker": {
       const { image, tar } = parseImageAttrs(spec, type, attrs);
       if (type === "docker") {
-        if (dest === "") {
-          throw new OutputNotImplementedError(
-            "docker",
-            "loading into a Docker daemon comes later; use dest=FILE.tar and `docker load`",
-          );
-        }
+        // No dest: load into the Docker daemon (buildx's --load).
         return { type, dest, tar: true, image };
       }
       if (!tar) {
@@ -473,9 +484,19 @@ export function parseOutput(spec: string): OutputSpec {
       }
       return { type };
     case "image":
-    case "registry":
+    case "registry": {
+      // type=registry is type=image,push=true (as buildx).
+      const { image, push, insecure } = parseImageAttrs(spec, "image", attrs);
+      if (image.names.length === 0) {
+        throw new OutputSpecError(`name= is required for the ${type} output`, spec);
+      }
+      return { type: "image", push: type === "registry" || push, insecure, image };
+    }
     case "moby":
-      throw new OutputNotImplementedError(type, "registry push comes later");
+      throw new OutputNotImplementedError(
+        type,
+        "use type=docker (with no dest, --load) to load into a Docker daemon",
+      );
     default:
       throw new OutputSpecError(
         `unknown output type ${

@@ -28,3 +28,4 @@ export type { Stat } from "./fast_fs.ts";
 export { type FetchLike, fetchWithCa } from "./http.ts";
 export * from "./userns.ts";
 export * as net from "node:net";
+export * as http from "node:http";
