@@ -173,6 +173,8 @@ export function dispatchCopy(
         ...(keepGitDir ? { keepGitDir: true } : {}),
         ...(sum !== "" ? { checksum: sum } : {}),
         ...(gitRef.subDir !== "" ? { subdir: gitRef.subDir } : {}),
+        ...(gitRef.submodules === false ? { skipSubmodules: true } : {}),
+        ...(gitRef.fetchByCommit ? { fetchByCommit: true } : {}),
         customName: pgName,
       });
       add(st, "/", { ...common, createDestPath: true });

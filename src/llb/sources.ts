@@ -126,6 +126,12 @@ export interface GitOptions extends OpOptions {
   keepGitDir?: boolean;
   /** Expected commit checksum. */
   checksum?: string;
+  /** Do not update submodules (`git.skipsubmodules`). */
+  skipSubmodules?: boolean;
+  /** File times: `checkout` (default) or `commit` (`git.mtime`). */
+  mtime?: "checkout" | "commit";
+  /** Fetch the `checksum` commit itself rather than the ref (`git.fetchbycommit`). */
+  fetchByCommit?: boolean;
 }
 
 /**
@@ -158,6 +164,9 @@ export function git(remote: string, options: GitOptions = {}): State {
   if (fragment !== "") id += `#${fragment}`;
   if (options.keepGitDir) attrs["git.keepgitdir"] = "true";
   if (options.checksum) attrs["git.checksum"] = options.checksum;
+  if (options.skipSubmodules) attrs["git.skipsubmodules"] = "true";
+  if (options.mtime) attrs["git.mtime"] = options.mtime;
+  if (options.fetchByCommit) attrs["git.fetchbycommit"] = "true";
   return sourceState(`git://${id}`, attrs, undefined, options);
 }
 

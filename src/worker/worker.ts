@@ -32,6 +32,8 @@ import {
 import { createHash, fs, path } from "../runtime/mod.ts";
 import { chainIds, ChainIndex } from "./chains.ts";
 import { executeFileOp } from "./file_op.ts";
+import { gitSourceOp, parseGitIdentifier } from "./git_source.ts";
+import { httpSourceOp, parseHttpIdentifier } from "./http_source.ts";
 import { type ExecSettings, runExecOp } from "./exec_op.ts";
 import {
   type ContextScan,
@@ -200,9 +202,23 @@ export class Worker {
           },
         };
       }
-      return unsupported(
-        `source ${id.split("://")[0]}:// is not supported yet (git and http sources come later)`,
-      );
+      if (/^https?:\/\//i.test(id) || id.startsWith("git://")) {
+        const remote = {
+          store: this.#opts.store,
+          opDigest: digest,
+          keySalt: this.#layerKey,
+          writeLayer: (dir: string, signal: AbortSignal) =>
+            this.#writeLayer(undefined, dir, signal),
+        };
+        try {
+          return id.startsWith("git://")
+            ? gitSourceOp(parseGitIdentifier(id, attrs), remote)
+            : httpSourceOp(parseHttpIdentifier(id, attrs), remote);
+        } catch (err) {
+          return { cacheMap: () => Promise.reject(err), exec: () => Promise.reject(err) };
+        }
+      }
+      return unsupported(`source ${id.split("://")[0]}:// is not supported yet`);
     }
     if ("exec" in op) {
       const exec = op.exec;
