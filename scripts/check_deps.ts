@@ -35,6 +35,7 @@ const LEVEL: Record<string, number> = {
   worker: 4,
   registry: 4,
   exporter: 5,
+  cache: 5,
   build: 6,
   cli: 7,
 };
