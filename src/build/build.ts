@@ -27,10 +27,23 @@ import type { Definition } from "../llb/mod.ts";
 import { normalizeReference, parseReference, type Platform, platformToOci } from "../oci/mod.ts";
 import { pushImage, type RegistryClientOptions } from "../registry/mod.ts";
 import { withRegistryPulls } from "./registry_images.ts";
+import {
+  type CacheExportSpec,
+  type CacheImportSpec,
+  type CacheRecordOut,
+  type CacheSource,
+  exportCache,
+  importCache,
+  inlineCacheConfig,
+  layeredResultCache,
+  lazyContentStore,
+  markFinal,
+  type RemoteCache,
+} from "../cache/mod.ts";
 import type { ProgressEvent, ProgressSink } from "../progress/mod.ts";
 import { fs, path } from "../runtime/mod.ts";
 import { SolveError, Solver, type VertexOutcome } from "../solver/mod.ts";
-import type { CacheResult, Store } from "../store/mod.ts";
+import type { CacheResult, ContentStore, Store } from "../store/mod.ts";
 import {
   createImageResolver,
   type ExecSettings,
@@ -70,6 +83,10 @@ export interface BuildSettings {
   exec?: ExecSettings;
   /** Registries: `--pull`, insecure registries, client options (credentials, TLS). */
   registry?: RegistrySettings;
+  /** `--cache-from`: caches to take results from (read lazily). */
+  cacheFrom?: CacheImportSpec[];
+  /** `--cache-to`: where to write the build's cache. */
+  cacheTo?: CacheExportSpec[];
 }
 
 /** How the build talks to registries. */
@@ -197,8 +214,49 @@ export async function runBuild(
     : "gzip";
   const rewriteTimestamp = img?.rewriteTimestamp ?? false;
   const epoch = img?.sourceDateEpoch ?? settings.sourceDateEpoch;
+  // Remote caches: only their manifests and configs are read now; a blob comes down the
+  // first time something reads it (a step that needs the files, or an export).
+  const remotes: RemoteCache[] = [];
+  for (const spec of settings.cacheFrom ?? []) {
+    try {
+      const source: CacheSource = spec.type === "registry"
+        ? { type: "registry", ref: spec.ref }
+        : spec;
+      const registry = spec.type === "registry" && spec.insecure
+        ? {
+          ...clientOptions,
+          insecureRegistries: [
+            ...(clientOptions.insecureRegistries ?? []),
+            parseReference(spec.ref).domain,
+          ],
+        }
+        : clientOptions;
+      remotes.push(
+        await importCache(source, {
+          store: store.content,
+          registry,
+          ...(services.signal ? { signal: services.signal } : {}),
+        }),
+      );
+    } catch (err) {
+      // As BuildKit: a cache that cannot be read is a warning, not a failed build.
+      progress.write({
+        type: "warning",
+        rule: "CacheImport",
+        detail: `cannot import cache ${spec.type === "registry" ? spec.ref : spec.src}: ${
+          err instanceof Error ? err.message : err
+        }`,
+        time: now(),
+      });
+    }
+  }
+  const content: ContentStore = remotes.length > 0
+    ? lazyContentStore(store.content, remotes)
+    : store.content;
+  const results = remotes.length > 0 ? layeredResultCache(store.cache, remotes) : store.cache;
   const worker = new Worker({
     store,
+    content,
     locals: { context: input.contextDir },
     layers: {
       compression,
@@ -212,7 +270,7 @@ export async function runBuild(
   try {
     const target = worker.vertices(convert.definition);
     const solver = new Solver<CacheResult>({
-      cache: store.cache,
+      cache: results,
       concurrency: settings.concurrency,
       now,
     });
@@ -254,9 +312,22 @@ export async function runBuild(
       ? "exporting to image"
       : `exporting to ${settings.outputs.map((o) => o.type).join(", ")}`;
     const exported: string[] = [];
+    // The build's cache records: every vertex's key and result, the final chain marked.
+    const cacheTo = settings.cacheTo ?? [];
+    let records: CacheRecordOut[] = [];
+    if (cacheTo.length > 0) {
+      for (const o of outcomes.values()) {
+        const r = await results.load(o.key, services.signal ?? new AbortController().signal);
+        if (r !== undefined) records.push({ key: o.key, result: r });
+      }
+      records = markFinal(records, ref.layers);
+    }
+    const inline = cacheTo.some((c) => c.type === "inline")
+      ? inlineCacheConfig(records, { layers: ref.layers })
+      : undefined;
     const image = await internal(exportName, async () => {
       const built = await buildImage({
-        store: store.content,
+        store: content,
         layers: ref.layers,
         config: convert.image,
         platform: platformToOci(platform),
@@ -265,6 +336,7 @@ export async function runBuild(
         ...(rewriteTimestamp ? { rewriteTimestamp: true } : {}),
         ...(img?.ociMediaTypes === false ? { ociMediaTypes: false } : {}),
         annotations: manifestAnnotations(settings.annotations, img?.annotations ?? [], platform),
+        ...(inline !== undefined ? { inlineCache: inline } : {}),
       });
       // 4. Outputs.
       if (settings.outputs.length === 0) {
@@ -275,7 +347,7 @@ export async function runBuild(
       }
       for (const o of settings.outputs) {
         exported.push(
-          await exportOne(o, built, ref, names, worker, store, {
+          await exportOne(o, built, ref, names, worker, store, content, {
             clientOptions,
             dockerHost: settings.registry?.dockerHost,
             ...(services.signal ? { signal: services.signal } : {}),
@@ -284,6 +356,38 @@ export async function runBuild(
       }
       return built;
     });
+    for (const target of cacheTo) {
+      if (target.type === "inline") continue;
+      await internal(
+        `exporting cache to ${target.type === "registry" ? target.ref : target.dest}`,
+        async () => {
+          try {
+            const registry = target.type === "registry" && target.insecure
+              ? {
+                ...clientOptions,
+                insecureRegistries: [
+                  ...(clientOptions.insecureRegistries ?? []),
+                  parseReference(target.ref).domain,
+                ],
+              }
+              : clientOptions;
+            await exportCache(records, target, {
+              store: content,
+              registry,
+              ...(services.signal ? { signal: services.signal } : {}),
+            });
+          } catch (err) {
+            if (!target.ignoreError) throw err;
+            progress.write({
+              type: "warning",
+              rule: "CacheExport",
+              detail: String(err),
+              time: now(),
+            });
+          }
+        },
+      );
+    }
     const response = exporterResponse({
       descriptor: image.manifestDescriptor,
       configDigest: image.configDescriptor.digest,
@@ -304,6 +408,7 @@ async function exportOne(
   names: string[],
   worker: Worker,
   store: Store,
+  content: ContentStore,
   extra: {
     clientOptions: RegistryClientOptions;
     dockerHost: string | undefined;
@@ -324,13 +429,13 @@ async function exportOne(
         ...(extra.signal ? { signal: extra.signal } : {}),
       };
       for (const n of targets) {
-        await pushImage(n, store.content, { root: built.manifestDescriptor, clientOptions: opts });
+        await pushImage(n, content, { root: built.manifestDescriptor, clientOptions: opts });
       }
       return `pushed ${targets.join(", ")}`;
     }
     case "oci":
       await exportOciLayout({
-        store: store.content,
+        store: content,
         descriptor: built.manifestDescriptor,
         dest: o.dest,
         tar: o.tar,
@@ -340,7 +445,7 @@ async function exportOne(
     case "docker":
       if (o.dest === "") {
         await loadIntoDocker({
-          store: store.content,
+          store: content,
           descriptor: built.manifestDescriptor,
           names,
           ...(extra.dockerHost !== undefined ? { host: extra.dockerHost } : {}),
@@ -348,7 +453,7 @@ async function exportOne(
         return `loaded into Docker: ${names.join(", ") || built.configDescriptor.digest}`;
       }
       await exportDockerArchive({
-        store: store.content,
+        store: content,
         descriptor: built.manifestDescriptor,
         dest: o.dest,
         names,

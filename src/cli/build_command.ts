@@ -2,6 +2,12 @@
 
 import { BuildNotImplementedError, type ExecSettings, runBuild } from "../build/mod.ts";
 import { parseKeyValueCsv } from "./csv.ts";
+import {
+  type CacheExportSpec,
+  type CacheImportSpec,
+  parseCacheExportSpec,
+  parseCacheImportSpecs,
+} from "../cache/mod.ts";
 import { OutputNotImplementedError, OutputSpecError, parseOutputs } from "../exporter/mod.ts";
 import { createRenderer, type ProgressMode } from "../progress/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
@@ -31,6 +37,14 @@ export async function buildCommand(opts: BuildOptions, rt: Runtime): Promise<num
     }
   }
   const exec = await execSettings(opts, rt);
+  let cacheFrom: CacheImportSpec[];
+  let cacheTo: CacheExportSpec[];
+  try {
+    cacheFrom = opts.cacheFrom.flatMap((c) => parseCacheImportSpecs(c));
+    cacheTo = opts.cacheTo.map((c) => parseCacheExportSpec(c));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   const store = openBuildStore(opts.cacheDir, rt);
   const mode = (opts.quiet ? "quiet" : opts.progress) as ProgressMode;
   const sink = createRenderer(mode, {
@@ -66,6 +80,8 @@ export async function buildCommand(opts: BuildOptions, rt: Runtime): Promise<num
           ...(opts.iidfile !== undefined ? { iidfile: opts.iidfile } : {}),
           ...(opts.metadataFile !== undefined ? { metadataFile: opts.metadataFile } : {}),
           exec,
+          cacheFrom,
+          cacheTo,
           registry: {
             pull: opts.pull,
             insecureRegistries: [

@@ -49,6 +49,10 @@ export interface BuildOptions {
   pull: boolean;
   /** `--insecure-registry HOST[:PORT]`: plain HTTP or untrusted certificates allowed there. */
   insecureRegistries: string[];
+  /** `--cache-from` specs as given. */
+  cacheFrom: string[];
+  /** `--cache-to` specs as given. */
+  cacheTo: string[];
 }
 
 const BUILD_FLAGS = {
@@ -74,6 +78,8 @@ const BUILD_FLAGS = {
   allow: { type: "string", multiple: true },
   "oci-runtime": { type: "string" },
   push: { type: "boolean" },
+  "cache-from": { type: "string", multiple: true },
+  "cache-to": { type: "string", multiple: true },
   load: { type: "boolean" },
   pull: { type: "boolean" },
   "insecure-registry": { type: "string", multiple: true },
@@ -82,8 +88,6 @@ const BUILD_FLAGS = {
 
 /** buildx flags that later issues implement; accepted by name so the error can say so. */
 const LATER_FLAGS: Record<string, string> = {
-  "cache-from": "cache import",
-  "cache-to": "cache export",
   "add-host": "--add-host",
   "shm-size": "--shm-size",
   ulimit: "--ulimit",
@@ -195,6 +199,8 @@ export function parseBuildOptions(
   }
   if (v["oci-runtime"] !== undefined) out.ociRuntime = v["oci-runtime"];
   out.push = v.push ?? false;
+  out.cacheFrom = [...(v["cache-from"] ?? [])];
+  out.cacheTo = [...(v["cache-to"] ?? [])];
   out.load = v.load ?? false;
   out.pull = v.pull ?? false;
   out.insecureRegistries = (v["insecure-registry"] ?? []).flatMap((r) => r.split(",")).map((r) =>
@@ -235,6 +241,8 @@ function emptyOptions(context: string): BuildOptions {
     load: false,
     pull: false,
     insecureRegistries: [],
+    cacheFrom: [],
+    cacheTo: [],
   };
 }
 

@@ -75,6 +75,9 @@ Options:
       --push                    Push the image to the registry of each -t name (= -o type=registry)
       --load                    Load the image into the Docker daemon (= -o type=docker)
       --pull                    Resolve base image tags again (default: reuse a tag pulled < 24 h ago)
+      --cache-to stringArray    Export the build cache: type=registry,ref=REF[,mode=min|max],
+                                type=local,dest=DIR, type=inline
+      --cache-from stringArray  Import a build cache: type=registry,ref=REF, type=local,src=DIR
       --insecure-registry stringArray
                                 Allow plain HTTP / untrusted TLS for this registry (also
                                 $BUILDKIT_INSECURE_REGISTRIES); localhost is always allowed

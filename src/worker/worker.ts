@@ -24,6 +24,7 @@ import type { CacheMap, ExecContext, SolverOp, Vertex } from "../solver/mod.ts";
 import {
   type CacheResult,
   cloneTree,
+  type ContentStore,
   type LayerRecord,
   type MutableSnapshot,
   removeTree,
@@ -77,6 +78,8 @@ export interface WorkerOptions {
   images?: ImageSourceResolver;
   /** Secrets, SSH agents, entitlements and the OCI runtime for RUN steps. */
   exec?: ExecSettings;
+  /** The content store to read and write blobs through (default: the store's own), e.g. one that fetches from remote caches. */
+  content?: ContentStore;
 }
 
 /** Thrown for an op this version cannot run (RUN before the executor lands). */
@@ -119,6 +122,11 @@ export class Worker {
   readonly #busyCaches = new Set<string>();
 
   readonly #layerKey: string;
+
+  /** Where blobs are read and written. */
+  get #content(): ContentStore {
+    return this.#opts.content ?? this.#opts.store.content;
+  }
 
   constructor(options: WorkerOptions) {
     this.#opts = options;
@@ -349,7 +357,8 @@ export class Worker {
   }
 
   async #fromLayers(layers: LayerRecord[], ids: string[]): Promise<string> {
-    const { snapshots, content } = this.#opts.store;
+    const { snapshots } = this.#opts.store;
+    const content = this.#content;
     let start = ids.length;
     let parent: string | undefined;
     while (start > 0) {
@@ -408,7 +417,8 @@ export class Worker {
     ctx: ExecContext,
     name: string,
   ): Promise<CacheResult> {
-    const { snapshots, content } = this.#opts.store;
+    const { snapshots } = this.#opts.store;
+    const content = this.#content;
     // The context is shown to a copy with only the entries its sources select.
     const dirs = await Promise.all(
       inputs.map((r, i) =>
@@ -474,7 +484,7 @@ export class Worker {
     upperDir: string,
     signal: AbortSignal,
   ): Promise<LayerRecord> {
-    const { content } = this.#opts.store;
+    const content = this.#content;
     const w = await content.writer();
     try {
       const s = this.#opts.layers;

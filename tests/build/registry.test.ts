@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as http from "node:http";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -92,6 +92,122 @@ describe("build: registries", { skip: unavailable ?? false }, () => {
     assert.equal(readFileSync(join(out, "seen"), "utf8"), "pushed\n");
     const images = await run(["images", "--cache-dir", join(dir, "store-b")]);
     assert.match(images.out, new RegExp(`${reg.host.replace(/\./g, "\\.")}/test/app +1 `));
+  });
+
+  for (const kind of ["registry", "local"] as const) {
+    it(`--cache-to/--cache-from type=${kind}: a fresh store builds with every step cached, downloading only the final image's layers`, async () => {
+      const ctx = mkdtempSync(join(dir, "ctx-"));
+      writeFileSync(
+        join(ctx, "Dockerfile"),
+        "FROM busybox AS builder\nRUN echo compiled > /artifact && head -c 300000 /dev/urandom > /junk\n" +
+          "FROM busybox\nCOPY --from=builder /artifact /artifact\nRUN echo final > /final\n",
+      );
+      const cacheRef = kind === "registry"
+        ? `type=registry,ref=${reg.host}/cache/app:main,mode=max`
+        : `type=local,dest=${join(dir, "cache-dir")},mode=max`;
+      const from = kind === "registry"
+        ? `type=registry,ref=${reg.host}/cache/app:main`
+        : `type=local,src=${join(dir, "cache-dir")}`;
+      const common = [
+        "--progress=rawjson",
+        "--build-context",
+        `busybox=oci-layout://${join(dir, "busybox")}:busybox`,
+      ];
+      const a = await run([
+        "build",
+        "--cache-dir",
+        join(dir, `cache-a-${kind}`),
+        ...common,
+        "--cache-to",
+        cacheRef,
+        "--metadata-file",
+        join(dir, `ma-${kind}.json`),
+        "-o",
+        `type=oci,dest=${join(dir, `a-${kind}.tar`)}`,
+        ctx,
+      ]);
+      assert.equal(a.code, 0, a.err);
+      const b = await run([
+        "build",
+        "--cache-dir",
+        join(dir, `cache-b-${kind}`),
+        ...common,
+        "--cache-from",
+        from,
+        "--metadata-file",
+        join(dir, `mb-${kind}.json`),
+        "-o",
+        `type=oci,dest=${join(dir, `b-${kind}.tar`)}`,
+        ctx,
+      ]);
+      assert.equal(b.code, 0, b.err);
+      const vertices = b.err.split("\n").filter((l) => l.startsWith("{")).flatMap((l) =>
+        JSON.parse(l).vertexes ?? []
+      )
+        .filter((v: { name: string; completed?: string }) =>
+          v.completed && /RUN|COPY/.test(v.name)
+        );
+      assert.ok(vertices.length >= 3);
+      for (const v of vertices) assert.equal(v.cached, true, `${v.name} cached`);
+      const ma = JSON.parse(readFileSync(join(dir, `ma-${kind}.json`), "utf8"));
+      const mb = JSON.parse(readFileSync(join(dir, `mb-${kind}.json`), "utf8"));
+      assert.equal(mb["containerimage.digest"], ma["containerimage.digest"], "same image digest");
+      // The builder stage's layer (with 300 kB of junk) was never downloaded into store B.
+      const blobs = (s: string) => new Set(readdirSync(join(dir, s, "blobs/sha256")));
+      const onlyA = [...blobs(`cache-a-${kind}`)].filter((d) => !blobs(`cache-b-${kind}`).has(d));
+      const sizes = onlyA.map((d) =>
+        statSync(join(dir, `cache-a-${kind}`, "blobs/sha256", d)).size
+      );
+      assert.ok(sizes.some((n) => n > 250_000), "the big intermediate layer stayed remote");
+    });
+  }
+
+  it("--cache-to type=inline embeds the cache in the pushed image; --cache-from that image reuses it", async () => {
+    const ctx = mkdtempSync(join(dir, "ctx-"));
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      "FROM busybox\nRUN echo inline > /inline\nCOPY Dockerfile /df\n",
+    );
+    const ref = `${reg.host}/inline/app:1`;
+    const common = [
+      "--progress=rawjson",
+      "--build-context",
+      `busybox=oci-layout://${join(dir, "busybox")}:busybox`,
+    ];
+    const a = await run([
+      "build",
+      "--cache-dir",
+      join(dir, "inline-a"),
+      ...common,
+      "--cache-to",
+      "type=inline",
+      "-t",
+      ref,
+      "--push",
+      ctx,
+    ]);
+    assert.equal(a.code, 0, a.err);
+    const config = skopeo(["inspect", "--config", "--raw", "--tls-verify=false", `docker://${ref}`]);
+    assert.ok(
+      typeof config["moby.buildkit.cache.v0"] === "string",
+      "the config carries the inline cache",
+    );
+    const b = await run([
+      "build",
+      "--cache-dir",
+      join(dir, "inline-b"),
+      ...common,
+      "--cache-from",
+      `type=registry,ref=${ref}`,
+      ctx,
+    ]);
+    assert.equal(b.code, 0, b.err);
+    const steps = b.err.split("\n").filter((l) => l.startsWith("{")).flatMap((l) =>
+      JSON.parse(l).vertexes ?? []
+    )
+      .filter((v: { name: string; completed?: string }) => v.completed && /RUN|COPY/.test(v.name));
+    assert.equal(steps.length, 2);
+    for (const v of steps) assert.equal(v.cached, true, `${v.name} cached`);
   });
 
   it("a missing image names the registry error and exits non-zero", async () => {
