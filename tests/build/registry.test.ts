@@ -187,7 +187,13 @@ describe("build: registries", { skip: unavailable ?? false }, () => {
       ctx,
     ]);
     assert.equal(a.code, 0, a.err);
-    const config = skopeo(["inspect", "--config", "--raw", "--tls-verify=false", `docker://${ref}`]);
+    const config = skopeo([
+      "inspect",
+      "--config",
+      "--raw",
+      "--tls-verify=false",
+      `docker://${ref}`,
+    ]);
     assert.ok(
       typeof config["moby.buildkit.cache.v0"] === "string",
       "the config carries the inline cache",

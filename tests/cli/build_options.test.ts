@@ -56,7 +56,14 @@ describe("parseBuildOptions()", () => {
   });
 
   it("parseBuildOptions() says which buildx flags are not implemented yet", () => {
-    assert.throws(() => parseBuildOptions(["--push", "."], noEnv), NotImplementedError);
+    assert.throws(
+      () => parseBuildOptions(["--attest", "type=sbom", "."], noEnv),
+      NotImplementedError,
+    );
+    assert.throws(
+      () => parseBuildOptions(["--push", "."], noEnv),
+      /--push needs at least one -t NAME/,
+    );
   });
 
   it("parseBuildOptions() requires exactly one context", () => {

@@ -55,21 +55,18 @@ describe("parseOutput()", () => {
     assert.deepEqual(parseOutput("TYPE=tar,Dest=x.tar"), { type: "tar", dest: "x.tar" });
   });
 
-  it("parseOutput() rejects registry outputs as not implemented yet", () => {
-    for (
-      const spec of [
-        "type=image,name=x",
-        "type=registry",
-        "type=oci,dest=x,push=true",
-        "type=docker",
-      ]
-    ) {
-      assert.throws(() => parseOutput(spec), OutputNotImplementedError, spec);
-    }
-    assert.throws(
-      () => parseOutput("type=registry"),
-      /not implemented yet \(registry push comes later\)/,
-    );
+  it("parseOutput() reads type=image and type=registry (push) and docker without dest (load)", () => {
+    const reg = parseOutput("type=registry,name=r.example/app:1");
+    assert.ok(reg.type === "image" && reg.push && reg.image.names[0] === "r.example/app:1");
+    const img = parseOutput("type=image,name=a,push=true,registry.insecure=true");
+    assert.ok(img.type === "image" && img.push && img.insecure);
+    const store = parseOutput("type=image,name=a");
+    assert.ok(store.type === "image" && !store.push);
+    const load = parseOutput("type=docker");
+    assert.ok(load.type === "docker" && load.dest === "");
+    assert.throws(() => parseOutput("type=registry"), /name= is required/);
+    assert.throws(() => parseOutput("type=oci,dest=x,push=true"), /push=true needs type=image/);
+    assert.throws(() => parseOutput("type=moby"), OutputNotImplementedError);
   });
 
   it("parseOutput() names an unknown key, type or bad value", () => {
