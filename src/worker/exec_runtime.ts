@@ -572,6 +572,8 @@ export async function runContainer(req: ExecRequest): Promise<ExecResult> {
         capLastCap: capLastCap(),
         ...(bnd !== undefined ? { boundingSet: bnd } : {}),
         ...(usernsSpec !== undefined ? { userNamespace: usernsSpec } : {}),
+        seccompArch: ({ x64: "amd64", ia32: "386" } as Record<string, string>)[process.arch] ??
+          process.arch,
       },
     );
     const defaults = defaultMounts({

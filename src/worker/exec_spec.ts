@@ -18,14 +18,16 @@
  * - runc's default mounts (`/proc`, `/dev`, `/dev/pts`, `/dev/shm`,
  *   `/dev/mqueue`, `/sys` read-only, `/sys/fs/cgroup` read-only), then
  *   `/etc/hosts` and `/etc/resolv.conf`, then the step's mounts.
- * - No seccomp profile: Docker's default profile is a large table we do not
- *   generate yet, so RUN steps run unconfined by seccomp (as with
- *   `--security=insecure`). No AppArmor profile either.
+ * - A seccomp filter that refuses the system calls Docker's default profile
+ *   keeps from sandboxed containers (see exec_seccomp.ts); `insecure` runs
+ *   unfiltered. No AppArmor profile.
  * - rlimits inherited from the caller and never above its hard limits (root
  *   without CAP_SYS_RESOURCE cannot raise them): see {@linkcode inheritRlimits}.
  *
  * @module
  */
+
+import { defaultSeccompProfile, type SeccompProfile } from "./exec_seccomp.ts";
 
 /** Docker's default capability set (moby `oci/caps/defaults.go`). */
 export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
@@ -178,6 +180,8 @@ export interface OciSpec {
      */
     resources: { devices: Array<{ allow: boolean; access: string }> };
     cgroupsPath?: string;
+    /** The seccomp filter (sandboxed steps only). */
+    seccomp?: SeccompProfile;
   };
 }
 
@@ -468,6 +472,8 @@ export interface SpecOptions {
   rootPath?: string;
   /** `linux.cgroupsPath`; default: left to the runtime. */
   cgroupsPath?: string;
+  /** Host architecture (OCI spelling) for the seccomp filter of sandboxed steps; none when absent. */
+  seccompArch?: string;
   /**
    * Set when the builder runs in a user namespace (rootless): the mounts of
    * {@linkcode defaultMounts} for it. No `cgroupsPath` is set there: the
@@ -548,6 +554,9 @@ export function generateSpec(proc: SpecProcess, options: SpecOptions): OciSpec {
       readonlyPaths: insecure ? [] : [...DOCKER_READONLY_PATHS],
       resources: { devices: [{ allow: insecure, access: "rwm" }] },
       ...(options.cgroupsPath !== undefined ? { cgroupsPath: options.cgroupsPath } : {}),
+      ...(!insecure && options.seccompArch !== undefined
+        ? { seccomp: defaultSeccompProfile(options.seccompArch) }
+        : {}),
     },
   };
   return spec;

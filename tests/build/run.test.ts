@@ -298,6 +298,29 @@ describe("build: RUN", () => {
     }
   });
 
+  it("filters sandboxed steps with seccomp (unshare refused) and runs --security=insecure unfiltered", async () => {
+    const ctx = writeTree(tempDir("bk-run-"), {
+      Dockerfile: [
+        "FROM busybox",
+        "RUN grep Seccomp: /proc/self/status > /sandboxed; unshare -U true 2>/dev/null; echo $? > /unshare-rc",
+        "RUN --security=insecure grep Seccomp: /proc/self/status > /insecure",
+        "",
+      ].join("\n"),
+    });
+    const out = tempDir("bk-run-out-");
+    await build(
+      ctx,
+      newStore(),
+      withBase({
+        exec: { entitlements: ["security.insecure"] },
+        output: [`type=local,dest=${out}`],
+      }),
+    );
+    assert.match(readFileSync(join(out, "sandboxed"), "utf8"), /^Seccomp:\s+2$/m);
+    assert.equal(readFileSync(join(out, "unshare-rc"), "utf8"), "1\n");
+    assert.match(readFileSync(join(out, "insecure"), "utf8"), /^Seccomp:\s+0$/m);
+  });
+
   it("gives RUN --network=none only the loopback interface", async () => {
     const ctx = writeTree(tempDir("bk-run-"), {
       Dockerfile: "FROM busybox\nRUN --network=none ls /sys/class/net > /ifaces\n",
