@@ -2,13 +2,15 @@
 
 /**
  * Runs every benchmark — build.ts (whole builds, peers, targets), layer.ts (layer
- * export and sha256 against gzip/pigz/sha256sum) and tar.ts (the tar codec) — each
+ * export and sha256 against gzip/pigz/sha256sum), tar.ts (the tar codec) and
+ * run_steps.ts (RUN steps: parallel stages, a RUN chain, crun/runc, buildah) — each
  * as a child process under the runtime running this script, echoes their output and
  * prints one summary, then `BENCH_JSON {…}` with everything for comparing runs.
  *
  * Usage: `deno task bench [--quick] [build.ts flags…]`, i.e.
  * `deno run -A scripts/bench/run.ts …` (or `bun scripts/bench/run.ts …`). Flags other
- * than `--quick` go to build.ts only. Exits 0 even when a target fails.
+ * than `--quick` go to build.ts only (`--quick` goes to run_steps.ts too). Exits 0 even
+ * when a target fails.
  *
  * @module
  */
@@ -79,6 +81,10 @@ async function main(): Promise<void> {
     : {};
   const layer = await runChild("layer", scriptArgv("layer.ts"), layerEnv);
   const tar = await runChild("tar", scriptArgv("tar.ts"));
+  const runSteps = await runChild("run_steps", [
+    ...scriptArgv("run_steps.ts"),
+    ...(QUICK ? ["--quick"] : []),
+  ]);
 
   const jsonLine = build.out.split("\n").find((l) => l.startsWith("BENCH_JSON "));
   // deno-lint-ignore no-explicit-any
@@ -142,13 +148,36 @@ async function main(): Promise<void> {
       fmt(tarSummary.writeRead10kFilesMBs, " MB/s")
     } (10,000 files)`,
   );
+  const rsLine = runSteps.out.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+  // deno-lint-ignore no-explicit-any
+  const rs: any = rsLine ? JSON.parse(rsLine.slice("BENCH_JSON ".length)) : undefined;
+  if (rs) {
+    const o = rs.ours?.[rs.targets.primary] ?? {};
+    const bh = rs.buildah ?? {};
+    const s = (x: { medianMs?: number } | undefined) =>
+      x?.medianMs === undefined ? "-" : `${(x.medianMs / 1000).toFixed(2)} s`;
+    const r = (a?: { medianMs: number }, b?: { medianMs: number }) =>
+      a && b ? ` (${(a.medianMs / b.medianMs).toFixed(2)}x buildah)` : "";
+    console.log(
+      `run_steps.ts (${rs.targets.primary}): parallel ${s(o.parallel)}${
+        r(o.parallel, bh.parallel)
+      }, chain of ${rs.steps} cold ${s(o.chainCold)}${r(o.chainCold, bh.chainCold)}, cached ${
+        s(o.chainCached)
+      }${r(o.chainCached, bh.chainCached)}, per step ${rs.perStepMs?.[rs.targets.primary]} ms`,
+    );
+    console.log(
+      `${rs.targets.parallelPass ? "PASS" : "!!!!! FAIL"}  two stages of sleep 2 in ${
+        (rs.targets.parallelMs / 1000).toFixed(2)
+      } s < 3 s`,
+    );
+  } else console.log(`run_steps bench: no result (exit ${runSteps.code})`);
   const load1 = loadAverage();
   console.log(
     `time: build ${build.seconds.toFixed(0)} s, layer ${layer.seconds.toFixed(0)} s, tar ${
       tar.seconds.toFixed(0)
-    } s; load ${load0.text} → ${load1.text}`,
+    } s, run_steps ${runSteps.seconds.toFixed(0)} s; load ${load0.text} → ${load1.text}`,
   );
-  const failed = [build, layer, tar].filter((c) => c.code !== 0).length;
+  const failed = [build, layer, tar, runSteps].filter((c) => c.code !== 0).length;
   if (failed > 0) console.log(`!!!!! ${failed} benchmark process(es) exited non-zero`);
   console.log(
     `BENCH_JSON ${
@@ -162,7 +191,8 @@ async function main(): Promise<void> {
         build: b ?? null,
         layer: layerSummary,
         tar: tarSummary,
-        exitCodes: { build: build.code, layer: layer.code, tar: tar.code },
+        runSteps: rs ?? null,
+        exitCodes: { build: build.code, layer: layer.code, tar: tar.code, runSteps: runSteps.code },
       })
     }`,
   );
