@@ -19,7 +19,7 @@ node_modules/.bin/bun --version >/dev/null
 # Debian packages the tests use as independent checkers and peers (skopeo and umoci
 # validate every exported image; pigz is a peer in the benchmarks). Installed when
 # missing and when we are root; otherwise the tests that need them fail saying so.
-APT_PACKAGES=(skopeo umoci pigz busybox-static crun runc buildah time uidmap docker-registry apache2-utils git)
+APT_PACKAGES=(skopeo umoci pigz busybox-static crun runc uidmap docker-registry apache2-utils git)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

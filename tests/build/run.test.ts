@@ -180,7 +180,8 @@ describe("build: RUN", () => {
     const ctx = writeTree(tempDir("bk-run-"), {
       Dockerfile: "FROM busybox\nRUN echo about to fail && echo to stderr >&2 && exit 3\n",
     });
-    await assert.rejects(build(ctx, newStore(), withBase()), (e: unknown) => {
+    const store = newStore();
+    await assert.rejects(build(ctx, store, withBase()), (e: unknown) => {
       assert.ok(e instanceof DockerfileError);
       assert.match(
         e.message,
@@ -191,6 +192,11 @@ describe("build: RUN", () => {
       assert.equal(e.range[0]?.start, 2);
       return true;
     });
+    // The whole log of the step stays in the store.
+    const logs = readdirSync(join(store.root, "logs")).map((f) =>
+      readFileSync(join(store.root, "logs", f), "utf8")
+    );
+    assert.ok(logs.some((l) => l.includes("about to fail") && l.includes("to stderr")));
   });
 
   it("reuses every RUN on a rebuild and re-runs exactly the steps an ARG change affects", async () => {
