@@ -769,6 +769,37 @@ async function resolveBase(
   }
 }
 
+/**
+ * Starts a stage from a named context's image config (or an empty one): the config
+ * without `created`, the base image kept for history unless the context replaces a
+ * stage, the image's platform when asked, and its Env applied to the state as
+ * BuildKit's WithImageConfig does.
+ */
+function applyContextImage(
+  d: DispatchState,
+  config: ImageConfig | undefined,
+  platform: Platform,
+  options: { replacesStage: boolean; takePlatform: boolean },
+): void {
+  if (config === undefined) {
+    d.image = emptyImage(platform);
+    return;
+  }
+  const img = cloneImage(config);
+  delete img.created;
+  d.image = img;
+  if (!options.replacesStage) d.baseImage = cloneImage(config);
+  if (options.takePlatform && options.replacesStage && img.os && img.architecture) {
+    d.platform = { os: img.os, architecture: img.architecture };
+    if (img.variant) d.platform.variant = img.variant;
+  }
+  for (const e of img.config?.Env ?? []) {
+    const [k, v] = splitKeyValue(e);
+    d.state = d.state.withEnv(k, v);
+    d.env = d.env.set(k, v);
+  }
+}
+
 async function loadNamedContext(
   d: DispatchState,
   nc: { name: string; context: import("./options.ts").NamedContext },
@@ -792,24 +823,7 @@ async function loadNamedContext(
         resolveMode: input.options.resolveMode ?? "default",
       });
       d.state = imageSource(res.ref, { platform, customName: `${label} ${c.ref}` });
-      if (res.config !== undefined) {
-        const img = cloneImage(res.config);
-        delete img.created;
-        d.image = img;
-        if (!replacesStage) d.baseImage = cloneImage(res.config);
-        if (replacesStage && img.os && img.architecture) {
-          d.platform = { os: img.os, architecture: img.architecture };
-          if (img.variant) d.platform.variant = img.variant;
-        }
-        // Apply the image's env/dir/user to the state like BuildKit's WithImageConfig.
-        for (const e of img.config?.Env ?? []) {
-          const [k, v] = splitKeyValue(e);
-          d.state = d.state.withEnv(k, v);
-          d.env = d.env.set(k, v);
-        }
-      } else {
-        d.image = emptyImage(platform);
-      }
+      applyContextImage(d, res.config, platform, { replacesStage, takePlatform: true });
       return;
     }
     case "local":
@@ -840,19 +854,7 @@ async function loadNamedContext(
         platform,
         customName: `${label} OCI load from client`,
       });
-      if (res.config !== undefined) {
-        const img = cloneImage(res.config);
-        delete img.created;
-        d.image = img;
-        if (!replacesStage) d.baseImage = cloneImage(res.config);
-        for (const e of img.config?.Env ?? []) {
-          const [k, v] = splitKeyValue(e);
-          d.state = d.state.withEnv(k, v);
-          d.env = d.env.set(k, v);
-        }
-      } else {
-        d.image = emptyImage(platform);
-      }
+      applyContextImage(d, res.config, platform, { replacesStage, takePlatform: false });
       return;
     }
     case "git":
