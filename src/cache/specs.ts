@@ -10,6 +10,7 @@
  * @module
  */
 
+import { CsvError, splitCsv as splitCsvRecord } from "../util/mod.ts";
 import { suggest, withSuggestion } from "../util/mod.ts";
 import { type CacheMode, CacheSpecError } from "./types.ts";
 
@@ -82,31 +83,14 @@ function flag(direction: CacheDirection): string {
   return direction === "to" ? "--cache-to" : "--cache-from";
 }
 
-/** Splits a CSV record as Go's csv reader does: `,` separates, `"` groups, `""` is a quote. */
+/** Splits a CSV record as Go's csv reader does (as buildx). */
 function splitCsv(value: string, direction: CacheDirection): string[] {
-  const fields: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (value[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else quoted = false;
-      } else cur += c;
-    } else if (c === '"' && cur === "") quoted = true;
-    else if (c === ",") {
-      fields.push(cur);
-      cur = "";
-    } else cur += c;
+  try {
+    return splitCsvRecord(value);
+  } catch (err) {
+    if (err instanceof CsvError) throw new CacheSpecError(`${flag(direction)}: ${err.message}`);
+    throw err;
   }
-  if (quoted) {
-    throw new CacheSpecError(`${flag(direction)}: unterminated quote in ${JSON.stringify(value)}`);
-  }
-  fields.push(cur);
-  return fields;
 }
 
 /** Go's `strconv.ParseBool`. */

@@ -1,11 +1,11 @@
 // Copyright 2026 the buildkit-ts authors. MIT license.
 
 import { UsageError } from "./errors.ts";
+import { CsvError, splitCsv as splitCsvRecord } from "../util/mod.ts";
 
 /**
- * Splits a CSV record the way buildx reads `--output`, `--secret` and
- * `--mount`-like values: commas separate fields, double quotes group, `""`
- * inside quotes is a literal quote.
+ * Splits a CSV record the way buildx reads `--secret`, `--ssh` and `--output`
+ * values (Go's `encoding/csv`); a malformed record is a usage error.
  *
  * @example
  * ```ts
@@ -14,27 +14,12 @@ import { UsageError } from "./errors.ts";
  * ```
  */
 export function splitCsv(value: string): string[] {
-  const fields: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (value[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else quoted = false;
-      } else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      fields.push(cur);
-      cur = "";
-    } else cur += c;
+  try {
+    return splitCsvRecord(value);
+  } catch (err) {
+    if (err instanceof CsvError) throw new UsageError(err.message);
+    throw err;
   }
-  if (quoted) throw new UsageError(`unterminated quote in ${JSON.stringify(value)}`);
-  fields.push(cur);
-  return fields;
 }
 
 /**

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { CsvError, splitCsv as splitCsvRecord } from "../util/mod.ts";
 import { formatPlatform, type OciPlatform, parsePlatform, platformFromOci } from "../oci/mod.ts";
 import { OutputNotImplementedError, OutputSpecError } from "./errors.ts";
 import type { ManifestAnnotations } from "./image.ts";
@@ -125,50 +126,13 @@ export type OutputSpec =
  * ```
  */
 export function splitCsv(text: string): string[] {
-  const fields: string[] = [];
-  let i = 0;
-  while (true) {
-    let field = "";
-    if (text[i] === '"') {
-      i++;
-      while (true) {
-        if (i >= text.length) {
-          throw new OutputSpecError(
-            `invalid output spec ${JSON.stringify(text)}: unterminated quote`,
-            text,
-          );
-        }
-        if (text[i] === '"') {
-          if (text[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        field += text[i++];
-      }
-      if (i < text.length && text[i] !== ",") {
-        throw new OutputSpecError(
-          `invalid output spec ${JSON.stringify(text)}: extraneous character after a quoted field`,
-          text,
-        );
-      }
-    } else {
-      while (i < text.length && text[i] !== ",") {
-        if (text[i] === '"') {
-          throw new OutputSpecError(
-            `invalid output spec ${JSON.stringify(text)}: bare " in a non-quoted field`,
-            text,
-          );
-        }
-        field += text[i++];
-      }
+  try {
+    return splitCsvRecord(text);
+  } catch (err) {
+    if (err instanceof CsvError) {
+      throw new OutputSpecError(`invalid output spec ${JSON.stringify(text)}: ${err.reason}`, text);
     }
-    fields.push(field);
-    if (i >= text.length) return fields;
-    i++; // the comma
+    throw err;
   }
 }
 

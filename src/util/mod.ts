@@ -11,3 +11,4 @@ export * from "./suggest.ts";
 export * from "./hex.ts";
 export * from "./sha256.ts";
 export * from "./canonical_json.ts";
+export * from "./csv.ts";

@@ -86,7 +86,8 @@ describe("parseBuildOptions()", () => {
 
 describe("splitCsv()", () => {
   it("splitCsv() keeps quoted commas and doubled quotes", () => {
-    assert.deepEqual(splitCsv('type=oci,"dest=a,b",x=""""'), ["type=oci", "dest=a,b", 'x="']);
+    assert.deepEqual(splitCsv('type=oci,"dest=a,b","x="""'), ["type=oci", "dest=a,b", 'x="']);
+    assert.throws(() => splitCsv('x=a"b'), /bare " in a non-quoted field/, "as Go's encoding/csv");
     assert.deepEqual(parseKeyValueCsv("type=local,dest=out,flag"), [["type", "local"], [
       "dest",
       "out",
