@@ -28,7 +28,14 @@
  */
 
 import type { DiffId } from "../oci/mod.ts";
-import { createHash, fs, path as nodePath, process, spawnSync } from "../runtime/mod.ts";
+import {
+  createHash,
+  fs,
+  lchownSquashSync,
+  path as nodePath,
+  process,
+  spawnSync,
+} from "../runtime/mod.ts";
 import { type Compression, decompressChunks, detectCompression } from "./compression.ts";
 import type { TarEntryHeader } from "./tar_header.ts";
 import { readTar, type TarEntry } from "./tar_reader.ts";
@@ -507,7 +514,7 @@ class Applier {
 
   #setMetadata(target: string, h: TarEntryHeader, isDir: boolean): void {
     const isLink = h.type === "symlink";
-    if (this.privileged) fs.lchownSync(target, h.uid, h.gid);
+    if (this.privileged) lchownSquashSync(target, h.uid, h.gid);
     // chmod after chown: chown clears setuid/setgid. Symlinks have no mode on Linux.
     if (!isLink && !isDir) fs.chmodSync(target, h.mode & 0o7777);
     if (Object.keys(h.xattrs).length > 0) {

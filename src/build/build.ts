@@ -41,7 +41,7 @@ import {
   type RemoteCache,
 } from "../cache/mod.ts";
 import type { ProgressEvent, ProgressSink } from "../progress/mod.ts";
-import { fs, path } from "../runtime/mod.ts";
+import { fs, path, takeSquashedIds } from "../runtime/mod.ts";
 import { SolveError, Solver, type VertexOutcome } from "../solver/mod.ts";
 import type { CacheResult, ContentStore, Store } from "../store/mod.ts";
 import {
@@ -395,6 +395,17 @@ export async function runBuild(
     });
     if (settings.metadataFile) writeAtomic(settings.metadataFile, metadataFileText(response));
     if (settings.iidfile) writeAtomic(settings.iidfile, imageIdFileText(response));
+    const squashed = takeSquashedIds();
+    if (squashed.length > 0) {
+      progress.write({
+        type: "warning",
+        rule: "RootlessIds",
+        detail:
+          `${squashed.join(", ")} do not exist in this user namespace (it maps only uid/gid 0): ` +
+          "those files were given to root; add an /etc/subuid and /etc/subgid range to keep them",
+        time: now(),
+      });
+    }
     return { convert, image, names, outcomes, exported };
   } finally {
     worker.close();

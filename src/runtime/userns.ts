@@ -578,3 +578,38 @@ export async function reexecInUserNamespace(
     return undefined;
   }
 }
+
+const squashedIds = new Set<string>();
+
+/**
+ * lchown that, inside a user namespace where the id does not exist (a single-uid
+ * map), gives the entry to root instead of failing with EINVAL, and remembers the ids
+ * it squashed (see {@linkcode takeSquashedIds}). Outside such a namespace it is lchown.
+ */
+export function lchownSquashSync(path: string, uid: number, gid: number): void {
+  try {
+    fs.lchownSync(path, uid, gid);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EINVAL" || !inUserNamespace()) throw err;
+    const o = ownerInNamespace(uid, gid, { squashed: squashedIds });
+    fs.lchownSync(path, o.uid, o.gid);
+  }
+}
+
+/** The async form of {@linkcode lchownSquashSync}. */
+export async function lchownSquash(path: string, uid: number, gid: number): Promise<void> {
+  try {
+    await fs.promises.lchown(path, uid, gid);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EINVAL" || !inUserNamespace()) throw err;
+    const o = ownerInNamespace(uid, gid, { squashed: squashedIds });
+    await fs.promises.lchown(path, o.uid, o.gid);
+  }
+}
+
+/** The ids given to root so far (e.g. `uid 1000`), emptied by the call. */
+export function takeSquashedIds(): string[] {
+  const out = [...squashedIds].sort();
+  squashedIds.clear();
+  return out;
+}

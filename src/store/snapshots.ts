@@ -23,7 +23,7 @@
  * @module
  */
 
-import { fs, path, process, randomBytes, spawnSync } from "../runtime/mod.ts";
+import { fs, lchownSquashSync, path, process, randomBytes, spawnSync } from "../runtime/mod.ts";
 import {
   atomicWriteFile,
   fsyncDir,
@@ -162,7 +162,7 @@ function cloneDir(src: string, dst: string, rel: string, st: fs.Stats, ctx: Clon
     } else if (ent.isSymbolicLink()) {
       fs.symlinkSync(fs.readlinkSync(s), d);
       const ls = fs.lstatSync(s);
-      if (ctx.root) fs.lchownSync(d, ls.uid, ls.gid);
+      if (ctx.root) lchownSquashSync(d, ls.uid, ls.gid);
       try {
         fs.lutimesSync(d, ls.atime, ls.mtime);
       } catch {
@@ -173,7 +173,7 @@ function cloneDir(src: string, dst: string, rel: string, st: fs.Stats, ctx: Clon
     }
   }
   fs.chmodSync(dst, st.mode & 0o7777);
-  if (ctx.root) fs.chownSync(dst, st.uid, st.gid);
+  if (ctx.root) lchownSquashSync(dst, st.uid, st.gid);
   fs.utimesSync(dst, st.atime, st.mtime);
 }
 
@@ -189,7 +189,7 @@ function copyFile(s: string, d: string, ctx: CloneCtx): void {
     ctx.copied.set(key, d);
   }
   fs.copyFileSync(s, d, fs.constants.COPYFILE_FICLONE);
-  if (ctx.root) fs.chownSync(d, st.uid, st.gid);
+  if (ctx.root) lchownSquashSync(d, st.uid, st.gid);
   fs.chmodSync(d, st.mode & 0o7777);
   fs.utimesSync(d, st.atime, st.mtime);
 }
@@ -217,7 +217,7 @@ function cloneSpecial(s: string, d: string, rel: string, ctx: CloneCtx): void {
     ctx.errors.push({ path: rel, message: `mknod failed: ${why}` });
     return;
   }
-  if (ctx.root) fs.chownSync(d, st.uid, st.gid);
+  if (ctx.root) lchownSquashSync(d, st.uid, st.gid);
   fs.utimesSync(d, st.atime, st.mtime);
 }
 

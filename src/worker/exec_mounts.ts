@@ -16,7 +16,7 @@
  * @module
  */
 
-import { fs, fsp, path, randomUUID, spawn, spawnSync } from "../runtime/mod.ts";
+import { fs, fsp, lchownSquash, path, randomUUID, spawn, spawnSync } from "../runtime/mod.ts";
 import { diffTrees } from "../archive/mod.ts";
 import type { OciMount } from "./exec_spec.ts";
 import { resolveInRoot } from "./path_safe.ts";
@@ -455,7 +455,7 @@ export async function prepareMounts(
           }
           const file = path.join(secretsDir, `secret-${n++}`);
           await fsp.writeFile(file, m.data, { mode: 0o600 });
-          await fsp.chown(file, m.uid, m.gid);
+          await lchownSquash(file, m.uid, m.gid);
           await fsp.chmod(file, m.mode & 0o7777);
           out.push({
             destination: dest,
@@ -467,7 +467,7 @@ export async function prepareMounts(
           break;
         }
         case "ssh": {
-          await fsp.chown(m.socket, m.uid, m.gid);
+          await lchownSquash(m.socket, m.uid, m.gid);
           await fsp.chmod(m.socket, m.mode & 0o7777);
           out.push({ destination: dest, type: "bind", source: m.socket, options: ["rbind"] });
           targets.push({ dest, kind: "file" });

@@ -24,7 +24,7 @@ import {
   type MatchInfo,
   PatternMatcher,
 } from "../dockerfile/mod.ts";
-import { fs, fsp, path, process, spawnSync } from "../runtime/mod.ts";
+import { fs, fsp, lchownSquash, path, process, spawnSync } from "../runtime/mod.ts";
 import type { Owner } from "./file_owner.ts";
 import { resolveInRoot } from "./path_safe.ts";
 
@@ -66,7 +66,7 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
  */
 export async function lchownPath(p: string, uid: number, gid: number): Promise<void> {
   try {
-    await fsp.lchown(p, uid, gid);
+    await lchownSquash(p, uid, gid);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (!isRoot && (code === "EPERM" || code === "EINVAL")) return;

@@ -337,6 +337,33 @@ describe("rootless build (unprivileged user, user namespace)", { skip: SKIP }, (
         /cannot run as 1000 \(uid 1000\) in the rootless build.s user namespace, which maps only uids 0/,
       );
       assert.match(bad.stderr, /\/etc\/subuid/);
+
+      // A base image with files of another id (the fixture's /home/app is 1000:1000):
+      // in a single map they become root's, with a warning, and the build succeeds.
+      const ctx2 = join(base, "ctx-single-squash");
+      mkdirSync(ctx2, { recursive: true });
+      writeFileSync(join(ctx2, "Dockerfile"), "FROM busybox\nRUN ls -ln /home > /home-owners\n");
+      spawnSync("chmod", ["-R", "a+rX", ctx2]);
+      const out2 = join(work, "out-single-squash");
+      const sq = runAsUser(
+        [
+          "build",
+          "--progress=plain",
+          "--build-context",
+          `busybox=oci-layout://${busybox}:busybox`,
+          "-o",
+          `type=local,dest=${out2}`,
+          ctx2,
+        ],
+        { BUILDKIT_CACHE_DIR: userDir(work, "cache-single-squash"), BUILDKIT_USERNS: "single" },
+      );
+      assert.equal(
+        sq.status,
+        0,
+        `single-map build of a base with other owners failed:\n${sq.stderr}`,
+      );
+      assert.match(sq.stderr, /uid 1000.*given to root/);
+      assert.match(readFileSync(join(out2, "home-owners"), "utf8"), /\s0\s+0\s.*app/);
     },
   );
 
