@@ -11,6 +11,7 @@ import { DockerfileError, type LineRange } from "../dockerfile/mod.ts";
 import {
   annotationsFor,
   buildImage,
+  buildIndex,
   type BuiltImage,
   exportDockerArchive,
   exporterResponse,
@@ -24,7 +25,13 @@ import {
 } from "../exporter/mod.ts";
 import { type ConvertResult, dockerfileToLlb } from "../frontend/mod.ts";
 import type { Definition } from "../llb/mod.ts";
-import { normalizeReference, parseReference, type Platform, platformToOci } from "../oci/mod.ts";
+import {
+  type Descriptor,
+  normalizeReference,
+  parseReference,
+  type Platform,
+  platformToOci,
+} from "../oci/mod.ts";
 import { pushImage, type RegistryClientOptions } from "../registry/mod.ts";
 import { withRegistryPulls } from "./registry_images.ts";
 import {
@@ -110,7 +117,14 @@ export interface BuildInput {
 /** What a build produced. */
 export interface BuildOutcome {
   convert: ConvertResult;
+  /** The (first platform's) image. */
   image: BuiltImage;
+  /** One image per target platform. */
+  images: BuiltImage[];
+  /** What was exported: the manifest, or the index over several platforms. */
+  root: Descriptor;
+  /** The image ID as buildx prints it: the config digest, or the index digest for several platforms. */
+  imageId: string;
   /** Normalized names given with `-t` (and `name=` of outputs). */
   names: string[];
   /** Per vertex: cached or not, and why not. */
@@ -144,12 +158,10 @@ export async function runBuild(
 ): Promise<BuildOutcome> {
   const { store, progress } = services;
   const now = services.now ?? (() => Date.now());
-  if (settings.platforms.length > 1) {
-    throw new BuildNotImplementedError(
-      "multi-platform builds are not implemented yet: give one --platform",
-    );
-  }
-  const platform = settings.platforms[0] ?? settings.buildPlatform;
+  const targetPlatforms = settings.platforms.length > 0
+    ? settings.platforms
+    : [settings.buildPlatform];
+  const platform = targetPlatforms[0]!;
   const internal = internalVertex(progress, now);
 
   // 1. The frontend: Dockerfile → graph + image config.
@@ -174,7 +186,7 @@ export async function runBuild(
       dockerfileToLlb({ dockerfile: input.dockerfile.data, file: input.dockerfile.name }, {
         buildArgs: settings.buildArgs,
         ...(settings.target !== undefined ? { target: settings.target } : {}),
-        targetPlatforms: [platform],
+        targetPlatforms,
         buildPlatform: settings.buildPlatform,
         labels: settings.labels,
         namedContexts: settings.buildContexts,
@@ -197,7 +209,10 @@ export async function runBuild(
       time: now(),
     });
   }
-  checkEntitlements(convert.definition, input.dockerfile.name, settings.exec?.entitlements ?? []);
+  const perPlatform = convert.platforms.length > 0 ? convert.platforms : [convert];
+  for (const p of perPlatform) {
+    checkEntitlements(p.definition, input.dockerfile.name, settings.exec?.entitlements ?? []);
+  }
 
   // 2. Solve.
   const imageOut = settings.outputs.find((o) =>
@@ -268,7 +283,7 @@ export async function runBuild(
     ...(settings.exec ? { exec: settings.exec } : {}),
   });
   try {
-    const target = worker.vertices(convert.definition);
+    const targets = perPlatform.map((p) => worker.vertices(p.definition));
     const solver = new Solver<CacheResult>({
       cache: results,
       concurrency: settings.concurrency,
@@ -277,17 +292,25 @@ export async function runBuild(
     const outcomes = new Map<string, VertexOutcome>();
     let solved: CacheResult[];
     try {
-      solved = target
-        ? await solver.solve([target], {
+      // Every platform's graph in one solve: shared steps run once, the rest concurrently.
+      const wanted = targets.filter((t) => t !== undefined);
+      const got = wanted.length > 0
+        ? await solver.solve(wanted, {
           outcomes,
           onEvent: (e: ProgressEvent) => progress.write(e),
           ...(services.signal ? { signal: services.signal } : {}),
         })
-        : [{ layers: [] }];
+        : [];
+      let k = 0;
+      solved = targets.map((t) => (t === undefined ? { layers: [] } : got[k++]!));
     } catch (err) {
       // Point the error at the Dockerfile lines of the step that failed.
       if (err instanceof SolveError) {
-        const range = sourceRange(convert.definition, err.digest);
+        const def = perPlatform.find((p) =>
+          p.definition.ops.some((o) => o.digest === err.digest)
+        )?.definition ??
+          convert.definition;
+        const range = sourceRange(def, err.digest);
         if (range.length > 0) {
           throw new DockerfileError(err.message, {
             range,
@@ -298,8 +321,8 @@ export async function runBuild(
       }
       throw err;
     }
-    const result = solved[0];
-    const ref = result ?? { layers: [] };
+    const refs = solved;
+    const ref = refs[0] ?? { layers: [] };
 
     // 3. The image: config + manifest into the content store.
     const names = [
@@ -320,34 +343,63 @@ export async function runBuild(
         const r = await results.load(o.key, services.signal ?? new AbortController().signal);
         if (r !== undefined) records.push({ key: o.key, result: r });
       }
-      records = markFinal(records, ref.layers);
+      // Final: in the chain of any platform's image.
+      const marks = refs.map((r) => markFinal(records, r.layers));
+      records = records.map((r, i) => ({ ...r, final: marks.some((m) => m[i]?.final === true) }));
     }
-    const inline = cacheTo.some((c) => c.type === "inline")
-      ? inlineCacheConfig(records, { layers: ref.layers })
-      : undefined;
+    const inlineWanted = cacheTo.some((c) => c.type === "inline");
+    let images: BuiltImage[] = [];
+    let root: Descriptor | undefined;
     const image = await internal(exportName, async () => {
-      const built = await buildImage({
-        store: content,
-        layers: ref.layers,
-        config: convert.image,
-        platform: platformToOci(platform),
-        ...(convert.baseImage ? { baseImage: convert.baseImage } : {}),
-        ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
-        ...(rewriteTimestamp ? { rewriteTimestamp: true } : {}),
-        ...(img?.ociMediaTypes === false ? { ociMediaTypes: false } : {}),
-        annotations: manifestAnnotations(settings.annotations, img?.annotations ?? [], platform),
-        ...(inline !== undefined ? { inlineCache: inline } : {}),
-      });
+      images = [];
+      for (const [i, p] of perPlatform.entries()) {
+        const r = refs[i] ?? { layers: [] };
+        const inline = inlineWanted
+          ? inlineCacheConfig(markFinal(records, r.layers), { layers: r.layers })
+          : undefined;
+        images.push(
+          await buildImage({
+            store: content,
+            layers: r.layers,
+            config: p.image,
+            platform: platformToOci(p.platform),
+            ...(p.baseImage ? { baseImage: p.baseImage } : {}),
+            ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+            ...(rewriteTimestamp ? { rewriteTimestamp: true } : {}),
+            ...(img?.ociMediaTypes === false ? { ociMediaTypes: false } : {}),
+            annotations: manifestAnnotations(
+              settings.annotations,
+              img?.annotations ?? [],
+              p.platform,
+            ),
+            ...(inline !== undefined ? { inlineCache: inline } : {}),
+          }),
+        );
+      }
+      const built = images[0]!;
+      // Several platforms: an index over one manifest each (BuildKit's multi-platform result).
+      root = images.length > 1
+        ? (await buildIndex({
+          store: content,
+          manifests: images.map((b) => b.manifestDescriptor),
+          ...(img?.ociMediaTypes === false ? { ociMediaTypes: false } : {}),
+        })).indexDescriptor
+        : built.manifestDescriptor;
+      const rootDesc: Descriptor = root;
+      const platformRefs = perPlatform.map((p, i) => ({
+        platform: p.platform,
+        ref: refs[i] ?? { layers: [] },
+      }));
       // 4. Outputs.
       if (settings.outputs.length === 0) {
-        for (const n of names) await store.images.tag(n, built.manifestDescriptor);
+        for (const n of names) await store.images.tag(n, rootDesc);
         exported.push(
           names.length > 0 ? `image store: ${names.join(", ")}` : "image store (untagged)",
         );
       }
       for (const o of settings.outputs) {
         exported.push(
-          await exportOne(o, built, ref, names, worker, store, content, {
+          await exportOne(o, rootDesc, platformRefs, names, worker, store, content, {
             clientOptions,
             dockerHost: settings.registry?.dockerHost,
             ...(services.signal ? { signal: services.signal } : {}),
@@ -389,8 +441,8 @@ export async function runBuild(
       );
     }
     const response = exporterResponse({
-      descriptor: image.manifestDescriptor,
-      configDigest: image.configDescriptor.digest,
+      descriptor: root!,
+      ...(images.length === 1 ? { configDigest: image.configDescriptor.digest } : {}),
       names,
     });
     if (settings.metadataFile) writeAtomic(settings.metadataFile, metadataFileText(response));
@@ -406,7 +458,16 @@ export async function runBuild(
         time: now(),
       });
     }
-    return { convert, image, names, outcomes, exported };
+    return {
+      convert,
+      image,
+      images,
+      root: root!,
+      imageId: imageIdFileText(response),
+      names,
+      outcomes,
+      exported,
+    };
   } finally {
     worker.close();
   }
@@ -414,8 +475,8 @@ export async function runBuild(
 
 async function exportOne(
   o: OutputSpec,
-  built: BuiltImage,
-  ref: CacheResult,
+  root: Descriptor,
+  platformRefs: Array<{ platform: Platform; ref: CacheResult }>,
   names: string[],
   worker: Worker,
   store: Store,
@@ -431,7 +492,7 @@ async function exportOne(
       const targets = o.image.names.length > 0
         ? o.image.names.map((n) => normalizeReference(n))
         : names;
-      for (const n of targets) await store.images.tag(n, built.manifestDescriptor);
+      for (const n of targets) await store.images.tag(n, root);
       if (!o.push) return `image store: ${targets.join(", ")}`;
       const insecure = o.insecure ? targets.map((t) => parseReference(t).domain) : [];
       const opts: RegistryClientOptions = {
@@ -440,14 +501,14 @@ async function exportOne(
         ...(extra.signal ? { signal: extra.signal } : {}),
       };
       for (const n of targets) {
-        await pushImage(n, content, { root: built.manifestDescriptor, clientOptions: opts });
+        await pushImage(n, content, { root: root, clientOptions: opts });
       }
       return `pushed ${targets.join(", ")}`;
     }
     case "oci":
       await exportOciLayout({
         store: content,
-        descriptor: built.manifestDescriptor,
+        descriptor: root,
         dest: o.dest,
         tar: o.tar,
         names,
@@ -457,29 +518,43 @@ async function exportOne(
       if (o.dest === "") {
         await loadIntoDocker({
           store: content,
-          descriptor: built.manifestDescriptor,
+          descriptor: root,
           names,
           ...(extra.dockerHost !== undefined ? { host: extra.dockerHost } : {}),
         });
-        return `loaded into Docker: ${names.join(", ") || built.configDescriptor.digest}`;
+        return `loaded into Docker: ${names.join(", ") || root.digest}`;
       }
       await exportDockerArchive({
         store: content,
-        descriptor: built.manifestDescriptor,
+        descriptor: root,
         dest: o.dest,
         names,
       });
       return `docker archive → ${o.dest}`;
     case "local":
     case "tar": {
-      const dir = await worker.materialize(ref);
-      const root = dir ?? fs.mkdtempSync(path.join(store.root, "tmp-empty-"));
-      try {
-        const opts = o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {};
-        if (o.type === "local") await exportLocal(root, o.dest, opts);
-        else await exportTar(root, o.dest, opts);
-      } finally {
-        if (dir === undefined) fs.rmSync(root, { recursive: true, force: true });
+      if (o.type === "tar" && platformRefs.length > 1) {
+        throw new BuildNotImplementedError(
+          "a tar of the files of several platforms is not implemented yet; use type=local (one directory per platform) or one --platform",
+        );
+      }
+      const opts = o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {};
+      for (const { platform, ref } of platformRefs) {
+        // Several platforms: one directory each, named as BuildKit's platform-split (linux_arm64_v8).
+        const dest = platformRefs.length > 1
+          ? path.join(
+            o.dest,
+            [platform.os, platform.architecture, platform.variant].filter(Boolean).join("_"),
+          )
+          : o.dest;
+        const dir = await worker.materialize(ref);
+        const rootDir = dir ?? fs.mkdtempSync(path.join(store.root, "tmp-empty-"));
+        try {
+          if (o.type === "local") await exportLocal(rootDir, dest, opts);
+          else await exportTar(rootDir, dest, opts);
+        } finally {
+          if (dir === undefined) fs.rmSync(rootDir, { recursive: true, force: true });
+        }
       }
       return `${o.type === "local" ? "files" : "tar"} → ${o.dest}`;
     }

@@ -94,10 +94,10 @@ export async function buildCommand(opts: BuildOptions, rt: Runtime): Promise<num
         }, { store, progress: sink, signal: ctl.signal, cwd: rt.cwd() }),
     );
     sink.close();
-    if (opts.quiet) rt.writeStdout(`${outcome.image.configDescriptor.digest}\n`);
+    if (opts.quiet) rt.writeStdout(`${outcome.imageId}\n`);
     else {
       for (const line of outcome.exported) rt.writeStderr(`=> ${line}\n`);
-      rt.writeStderr(`=> image ${outcome.image.manifestDescriptor.digest}\n`);
+      rt.writeStderr(`=> image ${outcome.root.digest}\n`);
       if (opts.outputs.length === 0 && opts.tags.length === 0) {
         rt.writeStderr(
           "WARNING: no output specified and no -t name: the result stays in the build cache and the image store, untagged\n",

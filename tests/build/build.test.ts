@@ -104,6 +104,37 @@ describe("build: images, exports and the golden digest", () => {
   });
 });
 
+describe("build: several platforms", () => {
+  it("runBuild() builds one image per --platform under an index, and one local directory each", async () => {
+    const ctx = writeTree(tempDir("bk-ctx-"), {
+      Dockerfile:
+        "FROM scratch\nARG TARGETPLATFORM\nCOPY <<EOF /platform\n${TARGETPLATFORM}\nEOF\n",
+    });
+    const out = tempDir("bk-out-");
+    const r = await build(ctx, newStore(), {
+      platforms: [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }],
+      output: [`type=oci,dest=${out}/l,tar=false,name=multi:1`, `type=local,dest=${out}/files`],
+    });
+    assert.equal(r.outcome.images.length, 2);
+    assert.equal(r.outcome.root.mediaType, "application/vnd.oci.image.index.v1+json");
+    assert.equal(
+      r.outcome.imageId,
+      r.outcome.root.digest,
+      "the image ID of several platforms is the index",
+    );
+    const index = JSON.parse(tool("skopeo", ["inspect", "--raw", `oci:${out}/l:1`]));
+    assert.deepEqual(
+      index.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture),
+      ["amd64", "arm64"],
+    );
+    assert.equal(readFileSync(join(out, "files/linux_amd64/platform"), "utf8"), "linux/amd64\n");
+    assert.equal(readFileSync(join(out, "files/linux_arm64/platform"), "utf8"), "linux/arm64\n");
+    for (const b of r.outcome.images) {
+      assert.equal(b.config.architecture, b.manifestDescriptor.platform?.architecture);
+    }
+  });
+});
+
 describe("build: cache", () => {
   const dockerfile = "FROM scratch\nCOPY app.txt /app/\nCOPY conf/ /conf/\nCOPY app.txt /again/\n";
   const files = {

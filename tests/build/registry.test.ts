@@ -216,6 +216,43 @@ describe("build: registries", { skip: unavailable ?? false }, () => {
     for (const v of steps) assert.equal(v.cached, true, `${v.name} cached`);
   });
 
+  it("--push of several platforms publishes an index with one manifest per platform", async () => {
+    const ctx = mkdtempSync(join(dir, "ctx-"));
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      "FROM scratch\nARG TARGETARCH\nCOPY <<EOF /arch\n${TARGETARCH}\nEOF\n",
+    );
+    const ref = `${reg.host}/multi/app:1`;
+    const r = await run([
+      "build",
+      "--cache-dir",
+      join(dir, "store-multi"),
+      "--progress=quiet",
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "-t",
+      ref,
+      "--push",
+      ctx,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const raw = skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${ref}`]);
+    assert.equal(raw.mediaType, "application/vnd.oci.image.index.v1+json");
+    assert.deepEqual(
+      raw.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture)
+        .sort(),
+      ["amd64", "arm64"],
+    );
+    const arm = skopeo([
+      "inspect",
+      "--override-arch",
+      "arm64",
+      "--tls-verify=false",
+      `docker://${ref}`,
+    ]);
+    assert.equal(arm.Architecture, "arm64");
+  });
+
   it("a missing image names the registry error and exits non-zero", async () => {
     const ctx = mkdtempSync(join(dir, "ctx-"));
     writeFileSync(join(ctx, "Dockerfile"), `FROM ${reg.host}/test/missing:1\n`);
