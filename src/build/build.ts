@@ -161,7 +161,6 @@ export async function runBuild(
   const targetPlatforms = settings.platforms.length > 0
     ? settings.platforms
     : [settings.buildPlatform];
-  const platform = targetPlatforms[0]!;
   const internal = internalVertex(progress, now);
 
   // 1. The frontend: Dockerfile → graph + image config.
@@ -322,7 +321,6 @@ export async function runBuild(
       throw err;
     }
     const refs = solved;
-    const ref = refs[0] ?? { layers: [] };
 
     // 3. The image: config + manifest into the content store.
     const names = [

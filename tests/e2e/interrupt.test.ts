@@ -61,4 +61,3 @@ describe("interrupt", () => {
     assert.equal(readFileSync(join(dir, "out/ok"), "utf8"), "ok\n");
   });
 });
-
