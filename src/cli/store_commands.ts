@@ -8,6 +8,19 @@ import { usageFromParseArgs } from "./build_options.ts";
 import { UsageError } from "./errors.ts";
 import { openBuildStore } from "./plan.ts";
 import { removeAllCacheMounts } from "./cache_mounts_command.ts";
+import { fs, path } from "../runtime/mod.ts";
+import { treeSize } from "../store/mod.ts";
+
+/** Folders of the store that ADD's Git and HTTP sources fill. */
+const SOURCE_CACHES = ["git", "http"];
+
+function sizeOf(dir: string): number {
+  return fs.existsSync(dir) ? treeSize(dir) : 0;
+}
+
+function sourceCacheBytes(root: string): number {
+  return SOURCE_CACHES.reduce((n, d) => n + sizeOf(path.join(root, "cache", d)), 0);
+}
 
 const CACHE_DIR = { "cache-dir": { type: "string" } } as const;
 
@@ -106,6 +119,8 @@ export async function duCommand(args: string[], rt: Runtime): Promise<number> {
       ["Snapshots:", formatBytes(t.snapshots)],
       ["Cache records:", formatBytes(t.cacheRecords)],
       ["Leftovers:", formatBytes(t.temp)],
+      ["Cache mounts:", formatBytes(sizeOf(path.join(store.root, "cache-mounts")))],
+      ["Git/HTTP source caches:", formatBytes(sourceCacheBytes(store.root))],
       ["Reclaimable:", formatBytes(t.reclaimable)],
       ["Total:", formatBytes(t.total)],
     ]),
@@ -161,6 +176,12 @@ export async function pruneCommand(args: string[], rt: Runtime): Promise<number>
     const cm = removeAllCacheMounts(store.root);
     freed += cm.bytes;
     entries += cm.count;
+    // And the Git repositories and HTTP validators kept for ADD of remote sources.
+    for (const d of SOURCE_CACHES) {
+      const dir = path.join(store.root, "cache", d);
+      freed += sizeOf(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     if (values.verbose && cm.count > 0) {
       rt.writeStdout(`deleted ${cm.count} cache mount(s) ${formatBytes(cm.bytes)}\n`);
     }

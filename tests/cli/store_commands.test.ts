@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,6 +43,17 @@ describe("store commands", () => {
     assert.match(p.out, /reclaimed/);
     const after = await run(["du", ...c]);
     assert.match(after.out, /Total: +0B/);
+  });
+
+  it("du counts the Git/HTTP source caches and prune --all removes them", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "bk-store-cmd-")), "store");
+    await run(["du", "--cache-dir", dir]); // creates the store
+    mkdirSync(join(dir, "cache/git/repo1"), { recursive: true });
+    writeFileSync(join(dir, "cache/git/repo1/pack"), "x".repeat(5000));
+    const du = await run(["du", "--cache-dir", dir]);
+    assert.match(du.out, /Git\/HTTP source caches: +5\.00kB/);
+    await run(["prune", "--all", "--cache-dir", dir]);
+    assert.ok(!existsSync(join(dir, "cache/git")));
   });
 
   it("prune rejects a bad filter and a bad size with exit 2", async () => {
