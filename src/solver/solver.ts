@@ -103,6 +103,11 @@ export class Solver<R> {
     const emit = options.onEvent ?? (() => {});
     const outcomes = options.outcomes ?? new Map<string, VertexOutcome>();
     const order = topoOrder(targets);
+    // --no-cache on a vertex also re-runs what is built on it (its result may differ).
+    const forced = new Set<string>();
+    for (const v of order) {
+      if (v.ignoreCache || v.inputs.some((i) => forced.has(i.digest))) forced.add(v.digest);
+    }
     const keys = new Map<string, Promise<KeyRecord>>();
     const results = new Map<string, Promise<R>>();
     const reported = new Set<string>();
@@ -110,7 +115,7 @@ export class Solver<R> {
     const result = (v: Vertex<R>): Promise<R> => {
       let p = results.get(v.digest);
       if (!p) {
-        p = this.#result(v, { keys, result, signal, emit, outcomes, reported });
+        p = this.#result(v, { keys, result, signal, emit, outcomes, reported, forced });
         results.set(v.digest, p);
         // A failure is reported by whoever awaits it; avoid unhandled-rejection noise.
         p.catch(() => {});
@@ -203,6 +208,7 @@ export class Solver<R> {
       emit: (e: ProgressEvent) => void;
       outcomes: Map<string, VertexOutcome>;
       reported: Set<string>;
+      forced: Set<string>;
     },
   ): Promise<R> {
     const { signal, emit } = ctx;
@@ -223,7 +229,8 @@ export class Solver<R> {
         time: this.#now(),
       });
     };
-    if (!v.ignoreCache) {
+    const force = ctx.forced.has(v.digest);
+    if (!force) {
       const hit = await this.#cache.load(record.key, signal);
       if (hit !== undefined) {
         started();
@@ -235,7 +242,7 @@ export class Solver<R> {
     }
     // Single flight: another solve computing the same key shares its result.
     const shared = this.#inflight.get(record.key);
-    if (shared && !v.ignoreCache) {
+    if (shared && !force) {
       const r = await shared;
       if (!ctx.reported.has(v.digest)) {
         started();
@@ -246,7 +253,7 @@ export class Solver<R> {
     }
     const run = (async () => {
       const inputs = await Promise.all(v.inputs.map((i) => ctx.result(i)));
-      const cacheMiss = await this.#explain(v, explainId, record);
+      const cacheMiss = await this.#explain(v, explainId, record, force);
       return await this.#limiter.run(async () => {
         started();
         try {
@@ -283,10 +290,16 @@ export class Solver<R> {
     }
   }
 
-  async #explain(v: Vertex<R>, explainId: string, record: KeyRecord): Promise<CacheMissReason> {
+  async #explain(
+    v: Vertex<R>,
+    explainId: string,
+    record: KeyRecord,
+    force: boolean,
+  ): Promise<CacheMissReason> {
     if (v.ignoreCache) {
       return { kind: "no-cache", detail: "cache disabled for this step (--no-cache)" };
     }
+    if (force) return { kind: "no-cache", detail: "an input step ran with the cache disabled" };
     const prev = await this.#cache.lastRecord?.(explainId);
     if (!prev) return { kind: "new", detail: "no earlier build of this step in the cache" };
     if (prev.definition !== record.definition) {

@@ -182,6 +182,23 @@ describe("build: cache", () => {
     assert.match(miss?.cacheMiss?.detail ?? "", /content changed: \/?conf/);
   });
 
+  it("runBuild() re-runs only the stages named by --no-cache-filter", async () => {
+    const store = newStore();
+    const ctx = writeTree(tempDir("bk-ctx-"), {
+      Dockerfile:
+        "FROM scratch AS deps\nCOPY a /a\nFROM scratch AS app\nCOPY b /b\nFROM scratch\nCOPY --from=deps /a /a\nCOPY --from=app /b /b\n",
+      a: "a",
+      b: "b",
+    });
+    await build(ctx, store);
+    const r = await build(ctx, store, { noCacheFilter: ["app"] });
+    // The app stage runs again, and so does the step built on it; deps stays cached.
+    assert.deepEqual(r.ran.filter((n) => n.includes("COPY")).sort(), [
+      "[app 1/1] COPY b /b",
+      "[stage-2 2/2] COPY --from=app /b /b",
+    ]);
+  });
+
   it("runBuild() honours --no-cache and .dockerignore", async () => {
     const store = newStore();
     const ctx = writeTree(tempDir("bk-ctx-"), {

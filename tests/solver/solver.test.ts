@@ -230,6 +230,23 @@ describe("Solver", () => {
     assert.equal(c.execs.get("step"), 3);
   });
 
+  it("Solver.solve() re-runs what is built on an ignoreCache vertex, and nothing else", async () => {
+    const cache = memoryCache<string>();
+    const graph = (c: Counter, noCache: boolean) => {
+      const base = fake("base", [], c);
+      const mid = { ...fake("mid", [base], c), ...(noCache ? { ignoreCache: true } : {}) };
+      const other = fake("other", [base], c);
+      return fake("top", [mid, other], c);
+    };
+    await new Solver({ cache }).solve([graph(counter(), false)]);
+    const c = counter();
+    const outcomes = new Map<string, VertexOutcome>();
+    await new Solver({ cache }).solve([graph(c, true)], { outcomes });
+    assert.deepEqual([...c.execs.keys()].sort(), ["mid", "top"]);
+    const top = [...outcomes.values()].find((o) => o.cacheMiss?.detail.includes("input step"));
+    assert.ok(top, "the dependant says why it ran");
+  });
+
   it("Solver.solve() handles a 10,000-vertex chain and a 2,000-wide fan-in", async () => {
     const c = counter();
     let v = fake("v0", [], c);
