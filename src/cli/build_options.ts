@@ -94,6 +94,8 @@ const LATER_FLAGS: Record<string, string> = {
   attest: "attestations",
   sbom: "SBOM attestations",
   provenance: "provenance attestations",
+  network: "a build-wide network mode (RUN --network=none|host works per step)",
+  "cgroup-parent": "--cgroup-parent",
 };
 
 /** Names of every flag `build` knows, for suggestions. */
