@@ -96,14 +96,23 @@ export function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
     }, (upRes) => {
       const status = upRes.statusCode ?? 502;
       record(status);
-      if (isBlobGet && status === 200 && (faults.resetNextBlobGet || faults.corruptBlobs)) {
+      // Decide the fault when the response starts: concurrent blob GETs must not both
+      // take the one reset, nor fall into corruption when only a reset was asked for.
+      const mode = !isBlobGet || status !== 200
+        ? undefined
+        : faults.resetNextBlobGet
+        ? "reset"
+        : faults.corruptBlobs
+        ? "corrupt"
+        : undefined;
+      if (mode === "reset") faults.resetNextBlobGet = false;
+      if (mode !== undefined) {
         const chunks: Buffer[] = [];
         upRes.on("data", (c: Buffer) => chunks.push(c));
         upRes.on("end", () => {
           const body = Buffer.concat(chunks);
           res.writeHead(status, upRes.headers);
-          if (faults.resetNextBlobGet) {
-            faults.resetNextBlobGet = false;
+          if (mode === "reset") {
             res.write(body.subarray(0, Math.floor(body.length / 2)), () => {
               setTimeout(() => res.socket?.destroy(), 20);
             });
