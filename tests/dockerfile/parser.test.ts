@@ -236,7 +236,8 @@ describe("parseDockerfile()", () => {
       ms = Math.min(ms, performance.now() - t0);
     }
     assert.equal(count, 7501);
-    assert.ok(ms < 100, `took ${ms.toFixed(1)} ms`);
+    // A generous bound: it guards against quadratic blow-ups (seconds), not a fast machine (~40 ms).
+    assert.ok(ms < 500, `took ${ms.toFixed(1)} ms`);
   });
 });
 

@@ -149,6 +149,7 @@ describe("patternmatcher", () => {
     for (const p of paths) if (pm.matchesOrParentMatches(p)) n++;
     const ms = performance.now() - start;
     assert.equal(n, Math.ceil(100_000 / 3));
-    assert.ok(ms < 1000, `took ${ms.toFixed(0)}ms`);
+    // Guards against a per-path recompile or backtracking (many seconds), not a fast machine.
+    assert.ok(ms < 3000, `took ${ms.toFixed(0)}ms`);
   });
 });
