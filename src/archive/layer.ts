@@ -18,9 +18,9 @@
  *   or ctime; PAX headers only where USTAR cannot hold a field;
  * - deletes as empty `.wh.<name>` files (mode 0, owner 0:0, mtime 0: containerd
  *   stamps them with the current time, which is not reproducible); a delete
- *   followed by an add of the same path (a directory replaced by a file or the
- *   reverse) writes only the add, since appliers replace an existing path that
- *   is not a directory-onto-directory;
+ *   followed by an add of the same path writes only the add (appliers replace an
+ *   existing path), except a directory replaced by a directory, which also gets
+ *   an opaque marker `.wh..wh..opq` so that the old directory's children go;
  * - a regular file whose inode was already written in this layer becomes a
  *   hardlink entry to the first path; sockets are skipped (as containerd does);
  * - extended attributes are not written (out of scope for now, including
@@ -207,6 +207,12 @@ async function* layerEntries(
   const inodes = new Map<string, string>(); // dev:ino → first tar name
   const replaced = new Set<string>();
   for (const c of changes) if (c.kind !== "delete") replaced.add(c.path);
+  // A directory deleted and added again (overlayfs' opaque dir, `rm -rf d && mkdir d`):
+  // the new one must hide the old one's children, which an opaque marker says.
+  const deletedDirs = new Set<string>();
+  for (const c of changes) {
+    if (c.kind === "delete" && c.stat.kind === "dir") deletedDirs.add(c.path);
+  }
 
   const headerFor = (p: string, st: ChangeStat, linkTarget: string | undefined): TarHeader => {
     const h: TarHeader = {
@@ -273,6 +279,7 @@ async function* layerEntries(
     if (st.kind === "dir") {
       written.add(p);
       yield { header };
+      if (deletedDirs.has(p)) yield { header: whiteoutHeader(p, { mtime: 0, opaque: true }) };
       continue;
     }
     if (st.nlink > 1) {

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { zstdAvailable } from "../../src/archive/compression.ts";
-import { diffTrees } from "../../src/archive/diff.ts";
+import { diffTrees, lstatChange } from "../../src/archive/diff.ts";
 import { type LayerOptions, writeLayer, writeLayerFromTree } from "../../src/archive/layer.ts";
 import { readTar } from "../../src/archive/tar_reader.ts";
 import type { TarEntryHeader } from "../../src/archive/tar_header.ts";
@@ -93,6 +93,26 @@ function walk(root: string): string[] {
 }
 
 describe("writeLayerFromTree()", () => {
+  it("writeLayer() marks a directory deleted and added again as opaque", async () => {
+    const upper = tmp();
+    fs.mkdirSync(path.join(upper, "d/sub"), { recursive: true });
+    fs.writeFileSync(path.join(upper, "d/sub/only"), "only");
+    const st = (p: string) => lstatChange(path.join(upper, p));
+    const changes = [
+      { kind: "modify" as const, path: "d", stat: st("d") },
+      { kind: "delete" as const, path: "d/sub", stat: st("d/sub") },
+      { kind: "add" as const, path: "d/sub", stat: st("d/sub") },
+      { kind: "add" as const, path: "d/sub/only", stat: st("d/sub/only") },
+    ];
+    const parts: Uint8Array[] = [];
+    await writeLayer(changes, upper, {
+      sink: { write: (c) => void parts.push(c) },
+      compression: "none",
+    });
+    const names = (await headers(concat(parts))).map((h) => h.name);
+    assert.deepEqual(names, ["d/", "d/sub/", "d/sub/.wh..wh..opq", "d/sub/only"]);
+  });
+
   it("writeLayerFromTree() gives identical digests on two runs over the same tree", async () => {
     const dir = tmp();
     sampleTree(dir);
