@@ -43,26 +43,53 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
-/** The lower entry of `rel`: the topmost lower layer holding it, unless whited out there. */
-function lowerEntry(lowerDirs: readonly string[], rel: string): string | undefined {
-  for (let i = lowerDirs.length - 1; i >= 0; i--) {
-    const abs = path.join(lowerDirs[i]!, rel);
+/**
+ * The lower layers as overlayfs sees them: directories bottom first, and for each the
+ * directories that are opaque there (they hide everything below them in lower layers).
+ * Opaque markers are xattrs this runtime cannot read, so the caller passes them.
+ */
+interface Lowers {
+  dirs: readonly string[];
+  opaque: ReadonlyArray<ReadonlySet<string>>;
+}
+
+/** Whether `rel` or one of its parents is opaque in lower `i` (hiding the layers below). */
+function hiddenBelow(lowers: Lowers, i: number, rel: string): boolean {
+  const set = lowers.opaque[i];
+  if (set === undefined || set.size === 0) return false;
+  for (let p = rel; p !== ""; p = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "") {
+    if (set.has(p)) return true;
+  }
+  return false;
+}
+
+/** The lower entry of `rel`: the topmost lower layer holding it, unless whited out or hidden. */
+function lowerEntry(lowers: Lowers, rel: string): string | undefined {
+  for (let i = lowers.dirs.length - 1; i >= 0; i--) {
+    const abs = path.join(lowers.dirs[i]!, rel);
     const st = lstatOrUndefined(abs);
-    if (st === undefined) continue;
-    if (st.isCharacterDevice() && st.rdev === 0) return undefined;
-    return abs;
+    if (st !== undefined) {
+      if (st.isCharacterDevice() && st.rdev === 0) return undefined;
+      return abs;
+    }
+    // An opaque parent in this layer hides the entry in every layer below.
+    const parent = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
+    if (parent !== "" && hiddenBelow(lowers, i, parent)) return undefined;
   }
   return undefined;
 }
 
-/** Names in directory `rel` of the lower layers (whiteouts excluded). */
-function lowerNames(lowerDirs: readonly string[], rel: string): Set<string> {
+/** Names in directory `rel` of the lower layers (whiteouts and what opaque dirs hide excluded). */
+function lowerNames(lowers: Lowers, rel: string): Set<string> {
   const names = new Set<string>();
   const hidden = new Set<string>();
-  for (let i = lowerDirs.length - 1; i >= 0; i--) {
-    const abs = path.join(lowerDirs[i]!, rel);
+  for (let i = lowers.dirs.length - 1; i >= 0; i--) {
+    const abs = path.join(lowers.dirs[i]!, rel);
     const st = lstatOrUndefined(abs);
-    if (st === undefined) continue;
+    if (st === undefined) {
+      if (rel !== "" && hiddenBelow(lowers, i, rel)) break;
+      continue;
+    }
     if (!st.isDirectory()) break;
     for (const n of fs.readdirSync(abs)) {
       if (hidden.has(n) || names.has(n)) continue;
@@ -70,8 +97,16 @@ function lowerNames(lowerDirs: readonly string[], rel: string): Set<string> {
       if (cst.isCharacterDevice() && cst.rdev === 0) hidden.add(n);
       else names.add(n);
     }
+    if (rel !== "" && hiddenBelow(lowers, i, rel)) break;
   }
   return names;
+}
+
+function lowersOf(
+  dirs: readonly string[],
+  opaque: ReadonlyArray<readonly string[]> | undefined,
+): Lowers {
+  return { dirs, opaque: dirs.map((_, i) => new Set(opaque?.[i] ?? [])) };
 }
 
 function join(rel: string, name: string): string {
@@ -90,8 +125,14 @@ function join(rel: string, name: string): string {
  */
 export function findOpaqueDirs(
   merged: string,
-  options: { upperDir: string; lowerDirs: readonly string[] },
+  options: {
+    upperDir: string;
+    lowerDirs: readonly string[];
+    /** Opaque dirs of each lower layer (bottom first), for lowers that were upper dirs. */
+    lowerOpaque?: ReadonlyArray<readonly string[]>;
+  },
 ): string[] {
+  const lowers = lowersOf(options.lowerDirs, options.lowerOpaque);
   const out: string[] = [];
   const walk = (rel: string) => {
     const upperAbs = path.join(options.upperDir, rel);
@@ -100,11 +141,11 @@ export function findOpaqueDirs(
       const childRel = join(rel, name);
       const st = fs.lstatSync(path.join(upperAbs, name));
       if (!st.isDirectory()) continue;
-      const low = lowerEntry(options.lowerDirs, childRel);
+      const low = lowerEntry(lowers, childRel);
       if (low === undefined || !fs.lstatSync(low).isDirectory()) continue;
       const inUpper = new Set(fs.readdirSync(path.join(upperAbs, name)));
       let opaque = false;
-      for (const n of lowerNames(options.lowerDirs, childRel)) {
+      for (const n of lowerNames(lowers, childRel)) {
         if (inUpper.has(n)) continue;
         if (lstatOrUndefined(path.join(merged, childRel, n)) === undefined) opaque = true;
         break;
@@ -123,6 +164,8 @@ export interface UpperToChangesOptions {
   lowerDirs?: readonly string[];
   /** Opaque directories (from `ExecResult.opaqueDirs` / {@linkcode findOpaqueDirs}). */
   opaqueDirs?: readonly string[];
+  /** Opaque dirs of each lower layer (bottom first), for lowers that were upper dirs. */
+  lowerOpaque?: ReadonlyArray<readonly string[]>;
 }
 
 /**
@@ -137,7 +180,9 @@ export interface UpperToChangesOptions {
  * ```
  */
 export function upperToChanges(upperDir: string, options: UpperToChangesOptions = {}): Change[] {
-  const lowers = options.lowerDirs;
+  const lowers = options.lowerDirs === undefined
+    ? undefined
+    : lowersOf(options.lowerDirs, options.lowerOpaque);
   const opaque = new Set(options.opaqueDirs ?? []);
   const out: Change[] = [];
 

@@ -99,6 +99,48 @@ function selectorPath(root: string, selector: string | undefined): string {
   return real;
 }
 
+/** A chain of RUN results: the snapshot under it and each step's upper dir with its opaque dirs. */
+interface RunStack {
+  base: string;
+  diffs: Array<{ id: string; opaque: string[] }>;
+}
+
+/** How deep a stack of upper dirs may grow before a step starts from a whole tree again. */
+const MAX_STACK = 24;
+
+function isRunStack(v: unknown): v is RunStack {
+  const s = v as RunStack | undefined;
+  return typeof s?.base === "string" && Array.isArray(s.diffs) &&
+    s.diffs.every((d) => typeof d?.id === "string" && Array.isArray(d.opaque));
+}
+
+/** The lower dirs (bottom first) for a step on `ref`, and the stack they continue. */
+async function rootLowers(
+  host: ExecHost,
+  ref: CacheResult,
+): Promise<{ dirs: string[]; opaque: string[][]; stack: RunStack | undefined }> {
+  const { snapshots } = host.store;
+  const stack = ref.meta?.stack;
+  if (
+    isRunStack(stack) && stack.diffs.length < MAX_STACK && snapshots.exists(stack.base) &&
+    stack.diffs.every((d) => snapshots.exists(d.id))
+  ) {
+    const dirs = [snapshots.dir(stack.base), ...stack.diffs.map((d) => snapshots.dir(d.id))];
+    // overlayfs takes the whole lowerdir list in one mount option of at most a page.
+    if (dirs.join(":").length < 3000) {
+      return { dirs, opaque: [[], ...stack.diffs.map((d) => d.opaque)], stack };
+    }
+  }
+  const dir = await host.materialize(ref);
+  if (dir === undefined) return { dirs: [], opaque: [], stack: undefined };
+  const id = /\/snapshots\/([0-9a-f]{32})\/fs$/.exec(dir)?.[1];
+  return {
+    dirs: [dir],
+    opaque: [[]],
+    stack: id !== undefined ? { base: id, diffs: [] } : undefined,
+  };
+}
+
 /** Runs one exec op; returns the result of its root mount. */
 export async function runExecOp(
   host: ExecHost,
@@ -115,10 +157,14 @@ export async function runExecOp(
     const rootMount = mountsIn.find((m) => m.dest === "/");
     const rootInput = rootMount?.input ?? -1;
     const rootRef: CacheResult = rootInput >= 0 ? inputs[rootInput]! : { layers: [] };
-    let lower = await host.materialize(rootRef);
-    if (lower === undefined) {
-      lower = path.join(tmp, "empty-root");
-      fs.mkdirSync(lower);
+    // The root filesystem: the input's snapshot, or — for a chain of RUN steps — the
+    // snapshot under the chain plus each earlier step's upper dir, stacked as overlay
+    // lowers, so that no step has to re-create its parent's tree.
+    let lowers = await rootLowers(host, rootRef);
+    if (lowers.dirs.length === 0) {
+      const empty = path.join(tmp, "empty-root");
+      fs.mkdirSync(empty);
+      lowers = { dirs: [empty], opaque: [[]], stack: undefined };
     }
     const upper = path.join(tmp, "upper");
     fs.mkdirSync(upper);
@@ -258,9 +304,10 @@ export async function runExecOp(
       if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
     };
     let res;
-    try {
-      res = await runContainer({
-        rootLowerDirs: [lower],
+    const run = () =>
+      runContainer({
+        rootLowerDirs: lowers.dirs,
+        ...(lowers.dirs.length > 1 ? { rootLowerOpaque: lowers.opaque } : {}),
         upperDir: upper,
         args: meta.args,
         env,
@@ -276,6 +323,17 @@ export async function runExecOp(
         signal: ctx.signal,
         ...(settings.runtime ? { runtime: settings.runtime } : {}),
       });
+    try {
+      try {
+        res = await run();
+      } catch (err) {
+        // Stacked lowers need overlayfs: without it, run on the whole tree instead.
+        if ((err as Error).name !== "RootfsMountError" || lowers.dirs.length === 1) throw err;
+        const full = await host.materialize(rootRef);
+        if (full === undefined) throw err;
+        lowers = { dirs: [full], opaque: [[]], stack: undefined };
+        res = await run();
+      }
     } finally {
       fs.closeSync(log);
     }
@@ -284,9 +342,26 @@ export async function runExecOp(
     if (!valid.includes(res.exitCode)) {
       throw new ExecFailedError(meta.args, res.exitCode, tail.slice(-TAIL_LINES), logFile);
     }
-    const changes = upperToChanges(upper, { lowerDirs: [lower], opaqueDirs: res.opaqueDirs });
+    const changes = upperToChanges(upper, {
+      lowerDirs: lowers.dirs,
+      lowerOpaque: lowers.opaque,
+      opaqueDirs: res.opaqueDirs,
+    });
     const layer = await host.writeLayer(changes, upper, ctx.signal);
-    return { layers: [...rootRef.layers, layer] };
+    const result: CacheResult = { layers: [...rootRef.layers, layer] };
+    if (lowers.stack !== undefined) {
+      // Keep the upper dir as this step's diff: the next RUN stacks it as a lower.
+      const m = await store.snapshots.create();
+      fs.rmSync(m.dir, { recursive: true, force: true });
+      fs.renameSync(upper, m.dir);
+      const id = await store.snapshots.commit(m, { description: `diff of ${ctx.digest}` });
+      const stack: RunStack = {
+        base: lowers.stack.base,
+        diffs: [...lowers.stack.diffs, { id, opaque: res.opaqueDirs }],
+      };
+      result.meta = { stack };
+    }
+    return result;
   } finally {
     for (const r of release.reverse()) r();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -67,6 +67,11 @@ export interface ExecRequest {
   /** Lower layers of the root filesystem, bottom first (read-only snapshot dirs), or one dir. */
   rootLowerDirs: string[];
   /**
+   * Opaque directories of each lower dir (same order), for lowers that are earlier steps'
+   * upper dirs: overlayfs marks them with xattrs this runtime cannot read.
+   */
+  rootLowerOpaque?: string[][];
+  /**
    * Where the process's changes go (overlay upperdir): an empty directory the
    * caller made. A work directory is made next to it (`<upperDir>.work-<random>`,
    * same file system) and removed afterwards. After the step it holds the
@@ -600,7 +605,11 @@ export async function runContainer(req: ExecRequest): Promise<ExecResult> {
     const result = await runRuntime(rt.path, { bundle, stateDir, id, req });
 
     if (mode === "overlay") {
-      opaqueDirs = findOpaqueDirs(rootfs, { upperDir, lowerDirs });
+      opaqueDirs = findOpaqueDirs(rootfs, {
+        upperDir,
+        lowerDirs,
+        ...(req.rootLowerOpaque ? { lowerOpaque: req.rootLowerOpaque } : {}),
+      });
     }
     succeeded = true;
     return { ...result, rootfsMode: mode, opaqueDirs, runtime: rt.path };

@@ -85,6 +85,47 @@ describe("build: RUN", () => {
     );
   });
 
+  it("stacks a chain of RUN steps: deletions, opaque dirs and re-creations come out right", async () => {
+    const ctx = writeTree(tempDir("bk-run-"), {
+      Dockerfile: [
+        "FROM busybox",
+        "RUN mkdir -p /d/sub && echo 1 > /d/keep && echo 2 > /d/gone && echo 3 > /d/sub/x",
+        "RUN rm /d/gone && echo new > /d/new",
+        "RUN echo touched > /d/other",
+        "RUN rm -rf /d/sub && mkdir /d/sub && echo only > /d/sub/only",
+        "RUN echo more > /d/sub/more && rm /bin/ls",
+        "RUN echo gone > /d/gone && ls -R /d > /listing",
+        "",
+      ].join("\n"),
+    });
+    const store = newStore();
+    const out = tempDir("bk-run-out-");
+    await build(
+      ctx,
+      store,
+      withBase({
+        output: [`type=oci,dest=${out}/l,tar=false,name=c:1`, `type=local,dest=${out}/fs`],
+      }),
+    );
+    // The image (layers applied by umoci) and the last step's own view agree with what the steps did.
+    const bundle = join(tempDir("bk-umoci-"), "b");
+    tool("umoci", ["unpack", "--image", `${out}/l:1`, bundle]);
+    for (const root of [join(bundle, "rootfs"), join(out, "fs")]) {
+      assert.deepEqual(
+        readdirSync(join(root, "d")).sort(),
+        ["gone", "keep", "new", "other", "sub"],
+        root,
+      );
+      assert.deepEqual(readdirSync(join(root, "d/sub")).sort(), ["more", "only"], root);
+      assert.throws(() => statSync(join(root, "bin/ls")), /ENOENT/);
+    }
+    assert.equal(
+      readFileSync(join(out, "fs/listing"), "utf8"),
+      "/d:\ngone\nkeep\nnew\nother\nsub\n\n/d/sub:\nmore\nonly\n",
+      "each step saw the tree the previous ones left",
+    );
+  });
+
   it("keeps a cache mount across builds and out of the layers", async () => {
     const store = newStore();
     const ctx = writeTree(tempDir("bk-run-"), {
