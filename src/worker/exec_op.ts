@@ -11,8 +11,8 @@
 import type { ExecOp, Mount } from "../llb/mod.ts";
 import type { ExecContext } from "../solver/mod.ts";
 import { type CacheResult, cloneTree, type Store } from "../store/mod.ts";
-import { createHash, fs, net, path, process } from "../runtime/mod.ts";
-import type { ExecMount } from "./exec_mounts.ts";
+import { createHash, fs, inUserNamespace, net, path, process } from "../runtime/mod.ts";
+import { type ExecMount, runCommand, unmount } from "./exec_mounts.ts";
 import { runContainer } from "./exec_runtime.ts";
 import { upperToChanges } from "./exec_changes.ts";
 import type { Change } from "../archive/mod.ts";
@@ -103,6 +103,33 @@ function selectorPath(root: string, selector: string | undefined): string {
 interface RunStack {
   base: string;
   diffs: Array<{ id: string; opaque: string[] }>;
+}
+
+/**
+ * A read-only view of a RUN chain's result for steps that only read it (a `COPY --from`
+ * of a stage ending in RUN steps): an overlay of its stack with no upper dir, which
+ * costs a mount instead of re-creating the tree. `undefined` when the result has no
+ * usable stack or the mount fails (the caller then makes the whole tree).
+ */
+export async function mountStackReadOnly(
+  store: Store,
+  ref: CacheResult,
+  target: string,
+): Promise<(() => Promise<void>) | undefined> {
+  const stack = ref.meta?.stack;
+  const { snapshots } = store;
+  if (
+    !isRunStack(stack) || stack.diffs.length === 0 || !snapshots.exists(stack.base) ||
+    !stack.diffs.every((d) => snapshots.exists(d.id))
+  ) return undefined;
+  const dirs = [snapshots.dir(stack.base), ...stack.diffs.map((d) => snapshots.dir(d.id))];
+  const lower = dirs.reverse().join(":");
+  if (lower.length > 3000 || /[,\\\n]/.test(lower)) return undefined;
+  fs.mkdirSync(target, { recursive: true });
+  const opts = `lowerdir=${lower}${inUserNamespace() ? ",userxattr" : ""}`;
+  const r = await runCommand("mount", ["-t", "overlay", "overlay", "-o", opts, "-r", target]);
+  if (r.code !== 0) return undefined;
+  return () => unmount(target);
 }
 
 /** How deep a stack of upper dirs may grow before a step starts from a whole tree again. */

@@ -35,7 +35,7 @@ import { chainIds, ChainIndex } from "./chains.ts";
 import { executeFileOp } from "./file_op.ts";
 import { gitSourceOp, parseGitIdentifier } from "./git_source.ts";
 import { httpSourceOp, parseHttpIdentifier } from "./http_source.ts";
-import { type ExecSettings, runExecOp } from "./exec_op.ts";
+import { type ExecSettings, mountStackReadOnly, runExecOp } from "./exec_op.ts";
 import {
   type ContextScan,
   type ContextSelector,
@@ -420,13 +420,36 @@ export class Worker {
     const { snapshots } = this.#opts.store;
     const content = this.#content;
     // The context is shown to a copy with only the entries its sources select.
-    const dirs = await Promise.all(
-      inputs.map((r, i) =>
-        r.meta?.kind === "local"
-          ? this.#contextView(String(r.meta.op), selectorsFor(actions, i))
-          : this.materialize(r)
-      ),
+    // Inputs only read from (copy sources) that end a RUN chain are shown through a
+    // read-only overlay of the chain; inputs an action builds on need a real tree.
+    const bases = new Set(
+      actions.map((a) => a.input ?? -1).filter((i) => i >= 0 && i < inputs.length),
     );
+    const unmounts: Array<() => Promise<void>> = [];
+    const mountTmp = fs.mkdtempSync(path.join(this.#opts.store.root, "tmp-fileop-"));
+    let dirs: Array<string | undefined>;
+    try {
+      dirs = await Promise.all(
+        inputs.map(async (r, i) => {
+          if (r.meta?.kind === "local") {
+            return this.#contextView(String(r.meta.op), selectorsFor(actions, i));
+          }
+          if (!bases.has(i)) {
+            const target = path.join(mountTmp, String(i));
+            const undo = await mountStackReadOnly(this.#opts.store, r, target);
+            if (undo !== undefined) {
+              unmounts.push(undo);
+              return target;
+            }
+          }
+          return this.materialize(r);
+        }),
+      );
+    } catch (err) {
+      for (const u of unmounts) await u();
+      fs.rmSync(mountTmp, { recursive: true, force: true });
+      throw err;
+    }
     const inputOwners = inputs.map((r) =>
       r.meta?.kind === "local" ? { uid: 0, gid: 0 } : undefined
     );
@@ -468,6 +491,8 @@ export class Worker {
       return { snapshotId, layers };
     } finally {
       for (const m of work.values()) await snapshots.discard(m);
+      for (const u of unmounts) await u();
+      fs.rmSync(mountTmp, { recursive: true, force: true });
     }
   }
 
