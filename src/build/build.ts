@@ -158,6 +158,7 @@ export async function runBuild(
 ): Promise<BuildOutcome> {
   const { store, progress } = services;
   const now = services.now ?? (() => Date.now());
+  refuseUnsupportedOutputs(settings.outputs);
   const targetPlatforms = settings.platforms.length > 0
     ? settings.platforms
     : [settings.buildPlatform];
@@ -608,6 +609,27 @@ function imageSources(store: Store, settings: BuildSettings, cwd: string): Image
       return { layers: img.layers, config: img.configDigest, manifest: img.manifestDigest };
     },
   };
+}
+
+/** Output options that parse but are not carried out yet: refused before any work. */
+function refuseUnsupportedOutputs(outputs: readonly OutputSpec[]): void {
+  for (const o of outputs) {
+    if (
+      (o.type === "oci" || o.type === "docker" || o.type === "image") && o.image.forceCompression
+    ) {
+      throw new BuildNotImplementedError(
+        "force-compression=true is not implemented yet: cached and base-image layers keep their compression",
+      );
+    }
+    if ((o.type === "local" || o.type === "tar") && o.platformSplit !== undefined) {
+      throw new BuildNotImplementedError(
+        "platform-split is not implemented yet: several platforms always get one directory each",
+      );
+    }
+    if (o.type === "local" && o.mode === "delete") {
+      throw new BuildNotImplementedError("mode=delete for the local output is not implemented yet");
+    }
+  }
 }
 
 /** The Dockerfile lines a vertex came from (1-based), from the definition's source map. */

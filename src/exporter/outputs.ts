@@ -206,16 +206,20 @@ export function parseAnnotationKey(key: string, value: string): AnnotationSpec |
   return spec;
 }
 
-/** Keys BuildKit's image exporters accept but that have no effect for file outputs here. */
-const IGNORED_IMAGE_KEYS = new Set([
+/**
+ * Keys BuildKit's image exporters accept that change nothing here: `unpack` (a
+ * containerd snapshotter), `attestation-inline` (no attestations are made) and
+ * `prefer-nondist-layers` (foreign layers are never fetched).
+ */
+const IGNORED_IMAGE_KEYS = new Set(["unpack", "attestation-inline", "prefer-nondist-layers"]);
+
+/** Keys that would change the output but are not implemented: refused, never ignored. */
+const UNSUPPORTED_IMAGE_KEYS = new Set([
   "push-by-digest",
-  "unpack",
   "store",
   "dangling-name-prefix",
   "danging-name-empty-only",
   "name-canonical",
-  "attestation-inline",
-  "prefer-nondist-layers",
 ]);
 
 function parseImageAttrs(
@@ -304,6 +308,12 @@ function parseImageAttrs(
         break;
       }
       default:
+        if (UNSUPPORTED_IMAGE_KEYS.has(key)) {
+          throw new OutputNotImplementedError(
+            `${type},${key}=${value}`,
+            `${key} is not supported yet`,
+          );
+        }
         if (!IGNORED_IMAGE_KEYS.has(key)) {
           throw new OutputSpecError(
             `unknown key ${JSON.stringify(key)} for the ${type} output`,

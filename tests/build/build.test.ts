@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { DockerfileError } from "../../src/dockerfile/mod.ts";
+import { OutputNotImplementedError, parseOutput } from "../../src/exporter/mod.ts";
 import { importImage } from "../../src/worker/mod.ts";
 import { makeBusyboxLayout } from "../_fixtures/busybox_image.ts";
 import { build, listTree, newStore, tempDir, tool, umociTree, writeTree } from "./_helpers.ts";
@@ -344,6 +345,24 @@ describe("build: errors", () => {
           e.message,
         ) &&
         e.range[0]?.start === 3,
+    );
+  });
+
+  it("runBuild() refuses output options it would otherwise ignore", async () => {
+    const ctx = writeTree(tempDir("bk-ctx-"), { Dockerfile: "FROM scratch\nCOPY a /a\n", a: "a" });
+    const out = tempDir("bk-out-");
+    for (
+      const spec of [
+        `type=oci,dest=${out}/x.tar,force-compression=true`,
+        `type=local,dest=${out}/l,mode=delete`,
+        `type=local,dest=${out}/p,platform-split=false`,
+      ]
+    ) {
+      await assert.rejects(build(ctx, newStore(), { output: [spec] }), /not implemented yet/, spec);
+    }
+    assert.throws(
+      () => parseOutput(`type=oci,dest=${out}/y.tar,push-by-digest=true`),
+      OutputNotImplementedError,
     );
   });
 
