@@ -15,6 +15,7 @@ export {
   chompHeredocContent,
   type CopyInstruction,
   DockerfileError,
+  goQuote,
   type LineRange,
   type MountSpec as DockerfileMountSpec,
   type Node,

@@ -9,75 +9,7 @@
  * @module
  */
 
-function isPrintable(cp: number): boolean {
-  if (cp < 0x20 || cp === 0x7f) return false;
-  if (cp >= 0x80 && cp < 0xa0) return false;
-  if (cp === 0xad) return false;
-  if (cp >= 0xd800 && cp <= 0xdfff) return false;
-  if (cp === 0xfffe || cp === 0xffff) return false;
-  // Line/paragraph separators and other format characters are not graphic in Go.
-  if (cp === 0x2028 || cp === 0x2029) return false;
-  if (cp >= 0x200b && cp <= 0x200f) return false;
-  if (cp >= 0x202a && cp <= 0x202e) return false;
-  if (cp >= 0x2060 && cp <= 0x206f) return false;
-  if (cp === 0xfeff) return false;
-  return true;
-}
-
-/**
- * Quotes a string like Go's `strconv.Quote`.
- *
- * @example
- * ```ts
- * import { goQuote } from "./go_format.ts";
- * console.assert(goQuote('a"b\n') === '"a\\"b\\n"');
- * ```
- */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\x07":
-        out += "\\a";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
-      case "\v":
-        out += "\\v";
-        continue;
-    }
-    if (isPrintable(cp)) {
-      out += ch;
-    } else if (cp < 0x80) {
-      out += "\\x" + cp.toString(16).padStart(2, "0");
-    } else if (cp < 0x10000) {
-      out += "\\u" + cp.toString(16).padStart(4, "0");
-    } else {
-      out += "\\U" + cp.toString(16).padStart(8, "0");
-    }
-  }
-  return out + '"';
-}
+import { goQuote } from "./_deps.ts";
 
 /**
  * Renders a string slice like Go's `fmt.Sprintf("%q", slice)`: `["a" "b"]`.

@@ -2,7 +2,8 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { goDuration, goList, goQuote, goQuoteList } from "../../src/frontend/go_format.ts";
+import { goDuration, goList, goQuoteList } from "../../src/frontend/go_format.ts";
+import { goQuote } from "../../src/dockerfile/mod.ts";
 import { EnvList } from "../../src/frontend/env_list.ts";
 import { healthcheckHistory, historyEntry, runCommandString } from "../../src/frontend/history.ts";
 import { prefixCommand, uppercaseCommand } from "../../src/frontend/progress_name.ts";

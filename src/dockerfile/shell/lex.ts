@@ -8,6 +8,7 @@
  * @module
  */
 
+import { goQuote } from "../dump.ts";
 import { DockerfileError } from "../errors.ts";
 
 /**
@@ -1009,55 +1010,6 @@ function expandTemplate(template: string, match: string): string {
 }
 
 // ---------------------------------------------------------------------------
-
-/** Go's `strconv.Quote`, for error messages. */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) as number;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\x07":
-        out += "\\a";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
-      case "\v":
-        out += "\\v";
-        continue;
-    }
-    if (cp < 0x20 || cp === 0x7f) {
-      out += "\\x" + cp.toString(16).padStart(2, "0");
-    } else if (cp >= 0xd800 && cp <= 0xdfff) {
-      out += "\\ufffd"; // a lone surrogate is not valid UTF-8
-    } else if (ch === " " || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch)) {
-      out += ch;
-    } else if (cp < 0x10000) {
-      out += "\\u" + cp.toString(16).padStart(4, "0");
-    } else {
-      out += "\\U" + cp.toString(16).padStart(8, "0");
-    }
-  }
-  return out + '"';
-}
 
 function isIterable(value: unknown): value is Iterable<unknown> {
   return typeof value === "object" && value !== null && Symbol.iterator in value;
