@@ -27,7 +27,7 @@ import {
 } from "../oci/mod.ts";
 import type { CacheResult, ContentStore, LayerRecord } from "../store/mod.ts";
 import { clientFor, type RegistryClient, verifyStream, withRetry } from "../registry/mod.ts";
-import { createHash, fs, fsp, path } from "../runtime/mod.ts";
+import { createHash, fs, fsp, path, readFileStream } from "../runtime/mod.ts";
 import {
   CACHE_CONFIG_MEDIA_TYPE,
   type CacheConfig,
@@ -48,7 +48,6 @@ import {
 
 /** Largest cache config or image config read whole (1 GiB: no small limit). */
 const MAX_CONFIG_BYTES = 1024 * 1024 * 1024;
-const READ_CHUNK = 256 * 1024;
 const ATTESTATION_TYPE = "vnd.docker.reference.type";
 
 /** Where a blob of an imported cache comes from. */
@@ -329,29 +328,6 @@ function blobFile(root: string, digest: string): string {
   return path.join(root, "blobs", "sha256", m[1]!);
 }
 
-/** A file as a stream, read in chunks. */
-function fileStream(file: string): ReadableStream<Uint8Array> {
-  let fh: fsp.FileHandle | undefined;
-  return new ReadableStream<Uint8Array>({
-    async start() {
-      fh = await fsp.open(file, "r");
-    },
-    async pull(controller) {
-      const buf = new Uint8Array(READ_CHUNK);
-      const { bytesRead } = await fh!.read(buf, 0, READ_CHUNK, null);
-      if (bytesRead === 0) {
-        await fh!.close();
-        fh = undefined;
-        controller.close();
-      } else controller.enqueue(buf.subarray(0, bytesRead));
-    },
-    async cancel() {
-      await fh?.close();
-      fh = undefined;
-    },
-  });
-}
-
 async function readVerified(
   root: string,
   d: { digest: string; size: number },
@@ -447,7 +423,7 @@ async function importLocal(
       }
       return Promise.resolve(
         verifyStream(
-          fileStream(file),
+          readFileStream(file),
           { digest: d.digest, size: d.size },
           `blob ${d.digest} in ${src}`,
         ),

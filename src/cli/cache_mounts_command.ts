@@ -15,7 +15,7 @@
 import { applyLayer } from "../archive/mod.ts";
 import { exportTar } from "../exporter/mod.ts";
 import { formatBytes } from "../progress/mod.ts";
-import { createHash, fs, path, type Runtime } from "../runtime/mod.ts";
+import { createHash, fs, path, readFileStream, type Runtime } from "../runtime/mod.ts";
 import { cloneTree, treeSize } from "../store/mod.ts";
 import { UsageError } from "./errors.ts";
 import { openBuildStore } from "./plan.ts";
@@ -110,7 +110,7 @@ export async function cacheMountsCommand(args: string[], rt: Runtime): Promise<n
       if (src === undefined) throw new UsageError(`"buildkit cache-mounts import" requires a file`);
       const stage = fs.mkdtempSync(path.join(store.root, "tmp-cache-import-"));
       try {
-        await applyLayer(fs.existsSync(src) ? fileStream(src) : missing(src), stage);
+        await applyLayer(fs.existsSync(src) ? readFileStream(src) : missing(src), stage);
         const base = path.join(store.root, "cache-mounts");
         fs.mkdirSync(base, { recursive: true });
         let n = 0;
@@ -145,23 +145,6 @@ export async function cacheMountsCommand(args: string[], rt: Runtime): Promise<n
   throw new UsageError(
     `unknown cache-mounts command${sub ? ` "${sub}"` : ""}: expected ls, export, import or rm`,
   );
-}
-
-function fileStream(file: string): ReadableStream<Uint8Array> {
-  const fd = fs.openSync(file, "r");
-  const buf = new Uint8Array(1 << 20);
-  return new ReadableStream<Uint8Array>({
-    pull(ctl) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) {
-        fs.closeSync(fd);
-        ctl.close();
-      } else ctl.enqueue(buf.slice(0, n));
-    },
-    cancel() {
-      fs.closeSync(fd);
-    },
-  });
 }
 
 function missing(file: string): never {

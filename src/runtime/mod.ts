@@ -29,3 +29,4 @@ export { type FetchLike, fetchWithCa } from "./http.ts";
 export * from "./userns.ts";
 export * as net from "node:net";
 export * as http from "node:http";
+export { readFileStream } from "./file_stream.ts";

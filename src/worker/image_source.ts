@@ -10,7 +10,7 @@
  * @module
  */
 
-import { createHash, fs, fsp, os, path, process } from "../runtime/mod.ts";
+import { createHash, fs, fsp, os, path, process, readFileStream } from "../runtime/mod.ts";
 import {
   bestMatch,
   defaultPlatform,
@@ -43,7 +43,6 @@ import {
 /** Annotation marking BuildKit attestation manifests inside an index. */
 const ANNOTATION_REFERENCE_TYPE = "vnd.docker.reference.type";
 
-const READ_CHUNK = 256 * 1024;
 /** Largest manifest, index or config read whole (as containerd's limit for manifests). */
 const MAX_METADATA_BLOB = 16 * 1024 * 1024;
 /** How deep nested indexes are followed. */
@@ -189,30 +188,6 @@ function verifyBytes(bytes: Uint8Array, d: Descriptor, what: string): void {
   if (actual !== d.digest) {
     throw new BlobVerificationError(d.digest, what, `the bytes hash to ${actual}`);
   }
-}
-
-function fileStream(file: string): ReadableStream<Uint8Array> {
-  let fh: fsp.FileHandle | undefined;
-  return new ReadableStream<Uint8Array>({
-    async start() {
-      fh = await fsp.open(file, "r");
-    },
-    async pull(controller) {
-      const buf = new Uint8Array(READ_CHUNK);
-      const { bytesRead } = await fh!.read(buf, 0, READ_CHUNK, null);
-      if (bytesRead === 0) {
-        await fh!.close();
-        fh = undefined;
-        controller.close();
-        return;
-      }
-      controller.enqueue(bytesRead === READ_CHUNK ? buf : buf.subarray(0, bytesRead));
-    },
-    async cancel() {
-      await fh?.close();
-      fh = undefined;
-    },
-  }, { highWaterMark: 1 });
 }
 
 function refNames(d: Descriptor): string[] {
@@ -388,7 +363,7 @@ class FileOciLayout implements OciLayout {
   openBlob(digest: string): ReadableStream<Uint8Array> {
     const file = this.blobPath(digest);
     if (!fs.existsSync(file)) throw this.#missing(digest, undefined);
-    return fileStream(file);
+    return readFileStream(file);
   }
 
   #missing(digest: string, cause: unknown): Error {
