@@ -250,29 +250,10 @@ function makeWritable(dir: string): void {
  */
 export function treeSize(dir: string, seen: Set<string> = new Set()): number {
   let total = 0;
-  const stack = [dir];
-  while (stack.length > 0) {
-    const d = stack.pop()!;
-    let ents: fs.Dirent[];
-    try {
-      ents = fs.readdirSync(d, { withFileTypes: true });
-    } catch (e) {
-      if (isNotFound(e)) continue;
-      throw e;
-    }
-    for (const ent of ents) {
-      const p = path.join(d, ent.name);
-      if (ent.isDirectory()) {
-        stack.push(p);
-        continue;
-      }
-      const st = fs.lstatSync(p, { throwIfNoEntry: false });
-      if (st === undefined) continue;
-      const key = `${st.dev}:${st.ino}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      total += st.size;
-    }
+  for (const [key, size] of treeInodes(dir)) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    total += size;
   }
   return total;
 }
