@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createHash, fs, fsp, path } from "../runtime/mod.ts";
+import { createHash, fs, fsp, path, readFileStream } from "../runtime/mod.ts";
 import {
   type BlobInfo,
   BlobNotFoundError,
@@ -19,8 +19,6 @@ import {
   SizeMismatchError,
 } from "./types.ts";
 import { fsyncDir, isNotFound, sha256Hex, tempName } from "./_fs.ts";
-
-const READ_CHUNK = 256 * 1024;
 
 /** Ingest files of live writers in this process; prune leaves them alone. */
 const ACTIVE_INGESTS = new Set<string>();
@@ -123,32 +121,20 @@ export class FileContentStore implements ContentStore {
     const file = this.path(digest);
     if (!fs.existsSync(file)) throw new BlobNotFoundError(digest);
     const hash = createHash("sha256");
-    let fh: fsp.FileHandle | undefined;
-    return new ReadableStream<Uint8Array>({
-      async start() {
-        fh = await fsp.open(file, "r");
-      },
-      async pull(controller) {
-        const buf = new Uint8Array(READ_CHUNK);
-        const { bytesRead } = await fh!.read(buf, 0, READ_CHUNK, null);
-        if (bytesRead === 0) {
-          await fh!.close();
-          fh = undefined;
+    return readFileStream(file).pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          hash.update(chunk);
+          controller.enqueue(chunk);
+        },
+        flush(controller) {
           const actual = `sha256:${hash.digest("hex")}`;
           if (actual !== digest) {
             controller.error(new DigestMismatchError(digest, actual, { path: file }));
-          } else controller.close();
-          return;
-        }
-        const chunk = bytesRead === READ_CHUNK ? buf : buf.subarray(0, bytesRead);
-        hash.update(chunk);
-        controller.enqueue(chunk);
-      },
-      async cancel() {
-        await fh?.close();
-        fh = undefined;
-      },
-    }, { highWaterMark: 1 });
+          }
+        },
+      }),
+    );
   }
 
   /** Reads a small blob whole (configs, manifests), verified. */
