@@ -3,42 +3,12 @@
 // the cache rules: an unchanged URL or ref is fully cached, a change re-runs the ADD.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer } from "node:net";
-import { dirname, join, normalize } from "node:path";
+import { join, normalize } from "node:path";
 import { build, newStore, tempDir, writeTree } from "./_helpers.ts";
-
-const GIT_ENV = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)),
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-} as Record<string, string>;
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, { cwd, encoding: "utf8", env: GIT_ENV });
-  if (r.error) assert.fail(`git is needed by this test (apt-get install git): ${r.error.message}`);
-  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { git, GitDaemonRepo } from "../_fixtures/git_daemon.ts";
 
 function sha256(s: string): string {
   return "sha256:" + createHash("sha256").update(s).digest("hex");
@@ -94,66 +64,17 @@ class HttpFixture {
   }
 }
 
-/** A repository pushed to a bare copy that `git daemon` serves on 127.0.0.1. */
-class GitFixture {
-  readonly root = tempDir("bk-addgit-");
-  readonly work = join(this.root, "work");
-  readonly srv = join(this.root, "srv");
-  readonly bare = join(this.srv, "repo.git");
-  url = "";
-  #daemon: ChildProcess | undefined;
-
-  commit(files: Record<string, string>, message: string): string {
-    for (const [p, c] of Object.entries(files)) {
-      mkdirSync(dirname(join(this.work, p)), { recursive: true });
-      writeFileSync(join(this.work, p), c);
-    }
-    git(this.work, "add", "-A");
-    git(this.work, "commit", "-q", "-m", message);
-    git(this.work, "push", "-q", "--force", "--tags", this.bare, "main");
-    git(this.bare, "update-server-info");
-    return git(this.work, "rev-parse", "HEAD");
-  }
-
-  async start(): Promise<void> {
-    mkdirSync(this.work, { recursive: true });
-    mkdirSync(this.srv, { recursive: true });
-    git(this.work, "init", "-q", "-b", "main");
-    git(this.srv, "init", "-q", "--bare", "-b", "main", "repo.git");
-    const port = await freePort();
-    this.#daemon = spawn("git", [
-      "daemon",
-      "--export-all",
-      "--reuseaddr",
-      `--base-path=${this.srv}`,
-      "--listen=127.0.0.1",
-      `--port=${port}`,
-      this.srv,
-    ], { stdio: "ignore", env: GIT_ENV });
-    this.url = `git://127.0.0.1:${port}/repo.git`;
-    for (let i = 0; i < 100; i++) {
-      if (spawnSync("git", ["ls-remote", this.url], { env: GIT_ENV }).status === 0) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.fail("git daemon did not start");
-  }
-
-  stop(): void {
-    this.#daemon?.kill();
-  }
-}
-
 function read(dir: string, p: string): string {
   return readFileSync(join(dir, p), "utf8");
 }
 
 describe("build: ADD of http and git sources", () => {
   const http = new HttpFixture();
-  const repo = new GitFixture();
+  const repo = new GitDaemonRepo("bk-addgit-");
   before(async () => {
     await http.start();
     await repo.start();
-    http.gitRoot = repo.srv;
+    http.gitRoot = repo.served;
     repo.commit({ "README.md": "v1\n", "sub/inner.txt": "inner v1\n" }, "first");
     git(repo.work, "tag", "v1");
     git(repo.work, "push", "-q", "--tags", repo.bare);

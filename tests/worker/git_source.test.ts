@@ -2,7 +2,6 @@
 // refs, tags, subdirs, .git kept or not, modes, mtimes and cache keys.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -12,95 +11,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { writeLayerFromTree } from "../../src/archive/mod.ts";
 import { type LayerRecord, openStore, type Store } from "../../src/store/mod.ts";
 import { GitSource, isCommitSha, parseGitIdentifier } from "../../src/worker/git_source.ts";
-
-const GIT_ENV = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)),
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-} as Record<string, string>;
-
-function sh(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, { cwd, encoding: "utf8", env: GIT_ENV });
-  if (r.error) assert.fail(`git is needed by this test (apt-get install git): ${r.error.message}`);
-  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function write(root: string, files: Record<string, string>): void {
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), c);
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A repository (work tree + bare copy served by git daemon on 127.0.0.1). */
-class Repo {
-  readonly root = mkdtempSync(join(tmpdir(), "bk-git-"));
-  readonly work = join(this.root, "work");
-  readonly served = join(this.root, "srv");
-  #daemon: ChildProcess | undefined;
-  url = "";
-
-  commit(files: Record<string, string>, message: string): string {
-    write(this.work, files);
-    sh(this.work, "add", "-A");
-    sh(this.work, "commit", "-q", "-m", message);
-    sh(this.work, "push", "-q", "--force", "--tags", join(this.served, "repo.git"), "main");
-    return sh(this.work, "rev-parse", "HEAD");
-  }
-
-  async start(): Promise<void> {
-    mkdirSync(this.work, { recursive: true });
-    mkdirSync(this.served, { recursive: true });
-    sh(this.work, "init", "-q", "-b", "main");
-    sh(this.served, "init", "-q", "--bare", "-b", "main", "repo.git");
-    const port = await freePort();
-    this.#daemon = spawn("git", [
-      "daemon",
-      "--export-all",
-      "--reuseaddr",
-      `--base-path=${this.served}`,
-      "--listen=127.0.0.1",
-      `--port=${port}`,
-      this.served,
-    ], { stdio: "ignore", env: GIT_ENV });
-    this.url = `git://127.0.0.1:${port}/repo.git`;
-    for (let i = 0; i < 100; i++) {
-      const r = spawnSync("git", ["ls-remote", this.url], { env: GIT_ENV });
-      if (r.status === 0) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.fail("git daemon did not start");
-  }
-
-  stop(): void {
-    this.#daemon?.kill();
-  }
-}
+import { git, GitDaemonRepo, writeFiles } from "../_fixtures/git_daemon.ts";
 
 function newStore(): Store {
   return openStore(join(mkdtempSync(join(tmpdir(), "bk-gits-")), "store"));
@@ -143,15 +60,15 @@ function listing(root: string): string[] {
 const signal = new AbortController().signal;
 
 describe("GitSource", () => {
-  const repo = new Repo();
+  const repo = new GitDaemonRepo();
   let v1 = "";
   before(async () => {
     await repo.start();
-    write(repo.work, { "run.sh": "#!/bin/sh\necho hi\n" });
+    writeFiles(repo.work, { "run.sh": "#!/bin/sh\necho hi\n" });
     chmodSync(join(repo.work, "run.sh"), 0o755);
     v1 = repo.commit({ "README.md": "v1\n", "sub/inner.txt": "inner v1\n" }, "first");
-    sh(repo.work, "tag", "-a", "-m", "v1", "v1");
-    sh(repo.work, "push", "-q", "--tags", join(repo.served, "repo.git"));
+    git(repo.work, "tag", "-a", "-m", "v1", "v1");
+    git(repo.work, "push", "-q", "--tags", join(repo.served, "repo.git"));
   });
   after(() => repo.stop());
 
@@ -186,8 +103,8 @@ describe("GitSource", () => {
     const r = await source(store, id, attrs).snapshot(signal);
     const dir = store.snapshots.dir(r.snapshotId!);
     assert.ok(existsSync(join(dir, ".git")));
-    assert.equal(sh(dir, "rev-parse", "HEAD"), sh(repo.work, "rev-parse", "main"));
-    assert.equal(sh(dir, "remote", "get-url", "origin"), repo.url);
+    assert.equal(git(dir, "rev-parse", "HEAD"), git(repo.work, "rev-parse", "main"));
+    assert.equal(git(dir, "remote", "get-url", "origin"), repo.url);
     assert.equal(
       readFileSync(join(dir, "README.md"), "utf8"),
       readFileSync(join(repo.work, "README.md"), "utf8"),
@@ -199,7 +116,7 @@ describe("GitSource", () => {
     const { id, attrs } = gitOf(repo.url, "v1", { "git.mtime": "commit" });
     const r = await source(store, id, attrs).snapshot(signal);
     const dir = store.snapshots.dir(r.snapshotId!);
-    const ct = Number(sh(repo.work, "log", "-1", "--format=%ct", "v1^{commit}")) * 1000;
+    const ct = Number(git(repo.work, "log", "-1", "--format=%ct", "v1^{commit}")) * 1000;
     for (const p of ["README.md", "sub", "sub/inner.txt", "."]) {
       assert.equal(lstatSync(join(dir, p)).mtime.getTime(), ct, p);
     }
@@ -259,14 +176,14 @@ describe("GitSource", () => {
   it("GitSource updates submodules unless git.skipsubmodules is set", async () => {
     const subWork = join(repo.root, "subwork");
     mkdirSync(subWork, { recursive: true });
-    sh(subWork, "init", "-q", "-b", "main");
-    write(subWork, { "lib.txt": "from the submodule\n" });
-    sh(subWork, "add", "-A");
-    sh(subWork, "commit", "-q", "-m", "lib");
-    sh(repo.served, "init", "-q", "--bare", "-b", "main", "lib.git");
-    sh(subWork, "push", "-q", join(repo.served, "lib.git"), "main");
+    git(subWork, "init", "-q", "-b", "main");
+    writeFiles(subWork, { "lib.txt": "from the submodule\n" });
+    git(subWork, "add", "-A");
+    git(subWork, "commit", "-q", "-m", "lib");
+    git(repo.served, "init", "-q", "--bare", "-b", "main", "lib.git");
+    git(subWork, "push", "-q", join(repo.served, "lib.git"), "main");
     const libUrl = repo.url.replace(/repo\.git$/, "lib.git");
-    sh(repo.work, "-c", "protocol.allow=always", "submodule", "add", "-q", libUrl, "vendor/lib");
+    git(repo.work, "-c", "protocol.allow=always", "submodule", "add", "-q", libUrl, "vendor/lib");
     repo.commit({}, "add submodule");
     const store = newStore();
     const withSub = gitOf(repo.url, "main");
